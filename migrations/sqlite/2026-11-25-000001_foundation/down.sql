@@ -1,0 +1,10 @@
+DROP TABLE leases;
+DROP TABLE audit_log;
+DROP TABLE outbox;
+DROP TABLE password_resets;
+DROP TABLE invitations;
+DROP TABLE setup_tokens;
+DROP TABLE login_attempts;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE agencies;

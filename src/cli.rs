@@ -1,0 +1,144 @@
+//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::auth::password::hash_now;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, DatabaseTarget};
+use crate::models::validation::{self, FieldErrors, MAX_NAME};
+use crate::models::{agency, password, setup};
+use crate::startup::{Application, build_state};
+use crate::{demo, telemetry};
+
+/// NextGig: the recruiting desk for IT contract-staffing agencies.
+///
+/// Every setting below is also an environment variable (shown in brackets); a `.env.example`
+/// in the repository lists them all.
+#[derive(Debug, Parser)]
+#[command(name = "nextgig", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (the default). On an empty database it prints a one-time setup link.
+    Serve,
+    /// Apply database migrations, then exit.
+    Migrate,
+    /// Create an agency and its first admin account.
+    CreateAgency {
+        /// The agency's name.
+        #[arg(long)]
+        name: String,
+        /// The admin's email address (their sign-in).
+        #[arg(long)]
+        admin_email: String,
+        /// The admin's name (default: taken from the email).
+        #[arg(long)]
+        admin_name: Option<String>,
+        /// Read the admin's password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Load a realistic demo agency to explore, and print how to sign in.
+    Demo,
+}
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    telemetry::init(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
+        Command::Migrate => migrate(&config),
+        Command::CreateAgency { name, admin_email, admin_name, password_stdin } => {
+            create_agency(&config, &name, &admin_email, admin_name.as_deref(), password_stdin)
+        }
+        Command::Demo => demo::load(&config, &Clock::system()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let described = DatabaseTarget::parse(&config.database_url).map(|t| t.describe()).unwrap_or_default();
+    let state = build_state(config, Clock::system())?;
+    let now = state.clock.now();
+    let setup_token = state.db(move |conn| setup::issue_token_if_empty(conn, now)).await?;
+    let app = Application::build(state)?;
+    let base_url = app.state().base_url();
+    tracing::info!(database = %described, url = %base_url, "NextGig is listening");
+    println!("NextGig is running at {base_url} ({described}). Press Ctrl+C to stop.");
+    if let Some(token) = setup_token {
+        println!();
+        println!("This database has no agency yet. Open this one-time link to create yours:");
+        println!();
+        println!("    {base_url}/setup?token={token}");
+        println!();
+    }
+    app.run().await
+}
+
+fn migrate(config: &Config) -> anyhow::Result<()> {
+    let target = DatabaseTarget::parse(&config.database_url)?;
+    let mut conn = target.connect()?;
+    db::run_migrations(&mut conn)?;
+    println!("Migrations applied to {}.", target.describe());
+    Ok(())
+}
+
+fn create_agency(
+    config: &Config,
+    name: &str,
+    admin_email: &str,
+    admin_name: Option<&str>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let mut errors = FieldErrors::default();
+    let name = agency::validate_name(&mut errors, "name", name);
+    let email = validation::email(&mut errors, "admin_email", admin_email);
+    let default_name = email.split('@').next().unwrap_or("Admin").to_string();
+    let admin_name =
+        validation::required(&mut errors, "admin_name", "Admin name", admin_name.unwrap_or(&default_name), MAX_NAME);
+    if !errors.is_empty() {
+        bail!("{}", errors.summary());
+    }
+    let password = read_password(password_stdin)?;
+    password::check(&mut errors, "password", &password, &[&admin_name, &email, &name]);
+    if !errors.is_empty() {
+        bail!("{}", errors.summary());
+    }
+    let hash = hash_now(&password)?;
+    let target = DatabaseTarget::parse(&config.database_url)?;
+    let mut conn = target.connect()?;
+    db::run_migrations(&mut conn)?;
+    let now = Clock::system().now();
+    let (agency, admin) =
+        setup::create_agency(&mut conn, &name, &admin_name, &email, &hash, now).map_err(|e| match e {
+            crate::AppError::Invalid(errors) => anyhow::anyhow!("{}", errors.summary()),
+            e => anyhow::anyhow!("{e}"),
+        })?;
+    println!("Created agency \"{}\" (id {}) with admin {} <{}>.", agency.name, agency.id, admin.name, admin.email);
+    println!("Sign in at {}/login", config.public_url());
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Admin password (at least 12 characters): ")?;
+    let second = rpassword::prompt_password("Once more: ")?;
+    if first != second {
+        bail!("the two passwords differ; nothing was created");
+    }
+    Ok(first)
+}

@@ -1,0 +1,311 @@
+//! The database layer: one connection type over SQLite and PostgreSQL, the pool, migrations and
+//! write transactions. It knows no entity rules and no pages.
+
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// One connection to whichever database `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The pool every request and background job draws from.
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+/// A connection borrowed from the pool.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long SQLite waits for another writer before giving up (then the request answers 503).
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// libpq's own connect timeout, in seconds, added to PostgreSQL URLs that do not set one.
+const PG_CONNECT_TIMEOUT_SECONDS: u32 = 3;
+
+/// Which database engine a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Clone, Debug)]
+pub enum DatabaseTarget {
+    /// An SQLite database file (created if missing).
+    Sqlite { path: PathBuf },
+    /// A PostgreSQL connection string (with a connect timeout).
+    Postgres { url: String },
+}
+
+/// Why the database could not be opened: each names the problem and never prints a password.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("DATABASE_URL is empty; use a path such as sqlite://nextgig.db or a URL such as postgres://user@host/db")]
+    Empty,
+    #[error("DATABASE_URL {0} is not a valid PostgreSQL URL: {1}")]
+    BadPostgresUrl(String, String),
+    #[error("DATABASE_URL uses the unsupported scheme \"{0}\"; use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedScheme(String),
+    #[error("cannot open the SQLite database at {path}: {reason}")]
+    Sqlite { path: String, reason: String },
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Postgres { target: String, reason: String },
+    #[error("cannot apply database migrations: {0}")]
+    Migrations(String),
+    #[error("cannot create the connection pool: {0}")]
+    Pool(String),
+}
+
+impl DatabaseTarget {
+    /// Reads a `DATABASE_URL`: `postgres://` or `postgresql://` is PostgreSQL, `sqlite://PATH`,
+    /// `sqlite:PATH` or a plain path is an SQLite file.
+    pub fn parse(raw: &str) -> Result<Self, SetupError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(SetupError::Empty);
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let mut url = url::Url::parse(raw).map_err(|e| SetupError::BadPostgresUrl(redact(raw), e.to_string()))?;
+            if url.host_str().is_none_or(str::is_empty) && !url.query_pairs().any(|(k, _)| k == "host") {
+                return Err(SetupError::BadPostgresUrl(redact(raw), "it names no host".into()));
+            }
+            if !url.query_pairs().any(|(k, _)| k == "connect_timeout") {
+                url.query_pairs_mut().append_pair("connect_timeout", &PG_CONNECT_TIMEOUT_SECONDS.to_string());
+            }
+            return Ok(Self::Postgres { url: url.into() });
+        }
+        let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+            rest
+        } else if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(SetupError::UnsupportedScheme(scheme.to_string()));
+        } else {
+            raw
+        };
+        if path.is_empty() {
+            return Err(SetupError::Sqlite { path: raw.into(), reason: "no file name given".into() });
+        }
+        Ok(Self::Sqlite { path: PathBuf::from(path) })
+    }
+
+    /// The engine behind this target.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// A description safe to print: the file path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite { path } => format!("SQLite {}", path.display()),
+            Self::Postgres { url } => format!("PostgreSQL {}", redact(url)),
+        }
+    }
+
+    /// Opens one connection, with SQLite's pragmas applied.
+    pub fn connect(&self) -> Result<DbConnection, SetupError> {
+        match self {
+            Self::Sqlite { path } => {
+                let shown = path.display().to_string();
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                    && !parent.is_dir()
+                {
+                    return Err(SetupError::Sqlite {
+                        path: shown,
+                        reason: format!("the folder {} does not exist", parent.display()),
+                    });
+                }
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(|e| SetupError::Sqlite { path: shown.clone(), reason: e.to_string() })?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(|e| SetupError::Sqlite { path: shown, reason: e.to_string() })?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Self::Postgres { url } => {
+                let conn = PgConnection::establish(url).map_err(|e| SetupError::Postgres {
+                    target: redact(url),
+                    reason: e.to_string().trim().to_string(),
+                })?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+        }
+    }
+}
+
+/// Hides the password of a URL before it is printed or logged.
+pub fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            let mut shown = url.to_string();
+            if let Some((base, _)) = shown.split_once('?') {
+                shown = base.to_string();
+            }
+            shown
+        }
+        Err(_) => "(unparseable URL)".to_string(),
+    }
+}
+
+/// r2d2's factory for our connections: the backend is chosen once, from the URL.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+}
+
+/// The error r2d2 reports when a pooled connection cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.target.connect().map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
+    }
+}
+
+/// Pool sizing and waiting limits.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    /// Connections kept at most; `None` picks 4 for SQLite and 16 for PostgreSQL.
+    pub max_size: Option<u32>,
+    /// How long a request waits for a connection before answering 503.
+    pub timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: None, timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Opens the database named by `raw_url`, applies migrations, and returns a pool.
+/// Fails within seconds, naming the problem, when the database cannot be reached.
+pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTarget), SetupError> {
+    let target = DatabaseTarget::parse(raw_url)?;
+    // One direct connection first: its error says exactly what is wrong.
+    let mut first = target.connect()?;
+    run_migrations(&mut first)?;
+    drop(first);
+    let max_size = options.max_size.unwrap_or(match target.backend() {
+        Backend::Sqlite => 4,
+        Backend::Postgres => 16,
+    });
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.timeout)
+        .test_on_check_out(false)
+        .build(ConnectionManager { target: target.clone() })
+        .map_err(|e| SetupError::Pool(e.to_string()))?;
+    Ok((pool, target))
+}
+
+/// Applies every pending migration for the connection's backend. On PostgreSQL an advisory lock
+/// keeps two instances starting together from migrating at once.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), SetupError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| SetupError::Migrations(e.to_string());
+    match conn {
+        DbConnection::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(failed)?;
+        }
+        DbConnection::Postgresql(c) => {
+            const LOCK: &str = "SELECT pg_advisory_lock(7291044)";
+            const UNLOCK: &str = "SELECT pg_advisory_unlock(7291044)";
+            c.batch_execute(LOCK).map_err(|e| SetupError::Migrations(e.to_string()))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()).map_err(failed);
+            c.batch_execute(UNLOCK).map_err(|e| SetupError::Migrations(e.to_string()))?;
+            result?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so the write lock is taken
+/// up front and a busy database fails fast instead of deadlocking half-way.
+pub fn write<T, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint clash.
+pub fn is_unique_violation(err: &DieselError) -> bool {
+    matches!(err, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// True when `err` means the database is busy, locked or gone (the caller should answer 503).
+pub fn is_unavailable(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database is locked")
+                || message.contains("database is busy")
+                || message.contains("terminating connection")
+                || message.contains("server closed the connection")
+                || message.contains("no connection to the server")
+        }
+        _ => false,
+    }
+}
+
+/// The engine behind a live connection.
+pub fn backend_of(conn: &DbConnection) -> Backend {
+    match conn {
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+        DbConnection::Postgresql(_) => Backend::Postgres,
+    }
+}

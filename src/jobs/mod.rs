@@ -1,0 +1,62 @@
+//! Background work: the outbox sender and the sweeper. Each loop takes a database lease before
+//! working, so with several instances on one database each piece of work runs on one at a time.
+
+pub mod outbox;
+pub mod sweeper;
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// A name for this process in lease and claim rows: host, process id and a random suffix.
+pub fn worker_id() -> String {
+    let host = hostname();
+    format!("{host}-{}-{}", std::process::id(), &crate::models::token::random_hex(4))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "nextgig".into())
+}
+
+/// The running background loops; dropping or stopping it ends them.
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Starts the outbox sender and the sweeper.
+    pub fn start(app: AppState) -> anyhow::Result<Self> {
+        let (stop, stopped) = watch::channel(false);
+        let mailer = outbox::Mailer::from_config(&app.config)?;
+        let worker = worker_id();
+        let every = Duration::from_secs(app.config.outbox_interval_seconds.max(1));
+        let tasks = vec![
+            tokio::spawn(outbox::run(app.clone(), mailer, worker.clone(), every, stopped.clone())),
+            tokio::spawn(sweeper::run(app, worker, sweeper::EVERY, stopped)),
+        ];
+        Ok(Self { stop, tasks })
+    }
+
+    /// Asks the loops to finish their current round and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Waits `every`, or returns true at once when asked to stop.
+pub(crate) async fn wait_or_stop(every: Duration, stopped: &mut watch::Receiver<bool>) -> bool {
+    if *stopped.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(every) => *stopped.borrow(),
+        _ = stopped.changed() => true,
+    }
+}

@@ -1,0 +1,43 @@
+//! The emails NextGig sends, composed from text templates in `templates/emails/`. Composing is
+//! separate from sending: models put an [`Email`] in the outbox in the same transaction as the
+//! change, and the outbox worker delivers it.
+
+use askama::Template;
+
+use crate::error::AppError;
+
+/// A composed email, ready for the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email {
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+}
+
+/// An invitation to join an agency's team.
+#[derive(Template)]
+#[template(path = "emails/invitation.txt")]
+pub struct InvitationEmail<'a> {
+    pub inviter_name: &'a str,
+    pub agency_name: &'a str,
+    pub role_label: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+}
+
+/// A password-reset link.
+#[derive(Template)]
+#[template(path = "emails/password_reset.txt")]
+pub struct PasswordResetEmail<'a> {
+    pub name: &'a str,
+    pub link: &'a str,
+    pub minutes: i64,
+}
+
+/// Renders a text template into an [`Email`].
+pub fn compose<T: Template>(to: &str, subject: impl Into<String>, body: &T) -> Result<Email, AppError> {
+    Ok(Email { to: to.to_string(), subject: subject.into(), text: body.render()? })
+}

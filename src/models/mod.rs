@@ -1,0 +1,16 @@
+//! The entities: their rules and their queries. Models know nothing of HTTP; every query on an
+//! agency-owned table takes an [`agency::AgencyScope`], which only a signed-in staff user yields.
+
+pub mod agency;
+pub mod audit;
+pub mod invitation;
+pub mod lease;
+pub mod login_attempt;
+pub mod outbox;
+pub mod password;
+pub mod password_reset;
+pub mod session;
+pub mod setup;
+pub mod token;
+pub mod user;
+pub mod validation;

@@ -1,0 +1,99 @@
+//! `/account`: the signed-in user's own account — password and sessions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{CsrfForm, Staff};
+use crate::db;
+use crate::error::AppError;
+use crate::models::audit::{self, Event};
+use crate::models::password;
+use crate::models::session::SessionRecord;
+use crate::models::user::User;
+use crate::models::validation::FieldErrors;
+use crate::pages::{self, Flash, Layout, Section};
+use crate::routes::sessions::Empty;
+use crate::state::AppState;
+
+/// The change-password form.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChangePasswordInput {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/show.html")]
+struct AccountPage {
+    layout: Layout,
+    other_sessions: i64,
+    errors: FieldErrors,
+}
+
+async fn account_page(
+    app: &AppState,
+    staff: &Staff,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let user_id = staff.user.id;
+    let sessions = app.db(move |conn| SessionRecord::count_for_user(conn, user_id)).await?;
+    let layout = staff.session.layout(Section::Account);
+    pages::html_with_status(status, &AccountPage { layout, other_sessions: (sessions - 1).max(0), errors })
+}
+
+/// `GET /account`.
+pub async fn show(app: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    account_page(&app, &staff, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// `POST /account/password`: needs the current password; ends every other session.
+pub async fn change_password(
+    app: web::Data<AppState>,
+    staff: Staff,
+    form: CsrfForm<ChangePasswordInput>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let user_id = staff.user.id;
+    let user = app.db(move |conn| User::find(conn, user_id)).await?;
+    let mut errors = FieldErrors::default();
+    if !app.hasher.verify(form.current_password.clone(), Some(user.password_hash.clone())).await? {
+        errors.add("current_password", "That is not your current password.");
+    }
+    password::check(&mut errors, "new_password", &form.new_password, &[&user.name, &user.email]);
+    if !errors.is_empty() {
+        return account_page(&app, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let hash = app.hasher.hash(form.new_password).await?;
+    let (keep, actor, now) = (staff.session.id(), staff.actor.clone(), app.clock.now());
+    app.db(move |conn| {
+        db::write(conn, |conn| {
+            User::set_password(conn, user_id, &hash, keep, now)?;
+            audit::record(conn, &actor, Event::on("password.changed", "user", user_id, "other sessions ended"), now)
+        })
+    })
+    .await?;
+    staff.session.flash(Flash::success("Password changed. Your other sessions are signed out."));
+    Ok(pages::redirect("/account"))
+}
+
+/// `POST /account/sessions/end-others`: signs out every other device.
+pub async fn end_other_sessions(
+    app: web::Data<AppState>,
+    staff: Staff,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, keep, actor, now) = (staff.user.id, staff.session.id(), staff.actor.clone(), app.clock.now());
+    app.db(move |conn| {
+        db::write(conn, |conn| {
+            SessionRecord::delete_others(conn, user_id, keep)?;
+            audit::record(conn, &actor, Event::on("sessions.ended", "user", user_id, "other sessions"), now)
+        })
+    })
+    .await?;
+    staff.session.flash(Flash::success("Every other session is signed out."));
+    Ok(pages::redirect("/account"))
+}

@@ -1,0 +1,4 @@
+//! The agency admin's pages: team, invitations, audit log.
+
+pub mod audit;
+pub mod team;

@@ -1,0 +1,142 @@
+//! Building the application (also used by the tests) and running the server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::session;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, PoolOptions};
+use crate::error::AppError;
+use crate::jobs::Jobs;
+use crate::pages::ErrorPage;
+use crate::routes;
+use crate::state::AppState;
+use crate::telemetry::RequestSpan;
+
+/// The Content-Security-Policy of every response: no inline script, nothing from other origins.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Opens the database (migrating it) and builds the shared state.
+pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupError> {
+    let options = PoolOptions { max_size: config.db_pool_size, timeout: config.db_timeout() };
+    let (pool, target) = db::open(&config.database_url, &options)?;
+    let hasher = PasswordHasher::new(config.hashing_permits());
+    Ok(AppState { pool, backend: target.backend(), config: Arc::new(config), clock, hasher })
+}
+
+/// A bound, ready-to-run server with its state.
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the listener and builds the server (it starts serving on [`Application::run`]).
+    pub fn build(state: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&state.config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", state.config.bind))?;
+        Self::build_with_listener(state, listener)
+    }
+
+    /// Like [`Application::build`], on a listener the caller bound (tests bind port 0 first, to
+    /// know the address before the state is built).
+    pub fn build_with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
+        let config = state.config.clone();
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::BadRequest(format!("The address has a parameter NextGig cannot read: {err}.")).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .configure(routes::configure)
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+                .wrap(from_fn(session::middleware))
+                .wrap(Compress::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(security_headers))
+        })
+        .workers(workers.max(1))
+        .worker_max_blocking_threads(config.max_blocking_threads.max(1))
+        .shutdown_timeout(config.shutdown_timeout_seconds)
+        .client_request_timeout(Duration::from_secs(30))
+        .listen(listener)?
+        .run();
+        Ok(Self { server, port, state })
+    }
+
+    /// The port the server listens on (useful when BIND asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or SIGINT (draining in-flight requests), running the background jobs
+    /// alongside when enabled.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let jobs = if self.state.config.background_jobs { Some(Jobs::start(self.state.clone())?) } else { None };
+        let served = self.server.await;
+        if let Some(jobs) = jobs {
+            jobs.stop().await;
+        }
+        served.map_err(Into::into)
+    }
+}
+
+/// The outermost layer: turns errors into pages and puts the security headers on every
+/// response, error pages included.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // (The request must not be cloned before routing, so errors are turned into pages by the
+    // layers below; the session middleware never returns `Err`.)
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.is_https());
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    // Errors raised below us without a page (405, 413, …) get the app's error page.
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error()) && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let page = ErrorPage::for_status(status, String::new()).into_response(status);
+        response = response.map_body(|head, _| {
+            head.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            page.into_body()
+        });
+    }
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    set(header::CACHE_CONTROL, "no-store");
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    Ok(response)
+}

@@ -1,0 +1,48 @@
+//! What every request handler and background job shares.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::password::PasswordHasher;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{Backend, DbConnection, DbPool};
+use crate::error::AppError;
+
+/// The application's shared state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub pool: DbPool,
+    /// Which engine the pool talks to.
+    pub backend: Backend,
+    /// The settings.
+    pub config: Arc<Config>,
+    /// The source of "now".
+    pub clock: Clock,
+    /// Password hashing with a bound on how many run at once.
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    /// Runs `work` with a pooled connection on the blocking thread pool: every handler's database
+    /// work goes through here, in one call.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// The public base URL (for links in emails).
+    pub fn base_url(&self) -> String {
+        self.config.public_url()
+    }
+}

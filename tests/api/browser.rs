@@ -1,0 +1,178 @@
+//! Browser tests: real Chromium driven over WebDriver (chromedriver). Without chromedriver they
+//! say that they skipped; with `NEXTGIG_REQUIRE_BROWSER=1` (as in CI) its absence is a failure.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+/// A headless Chromium under chromedriver, killed (with its whole process group) when dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver runs in its own process group; kill the group so no Chromium is left.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.driver.wait();
+    }
+}
+
+fn find_chromedriver() -> Option<PathBuf> {
+    let candidates = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
+    candidates.iter().map(PathBuf::from).find(|p| p.exists()).or_else(|| {
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("chromedriver")).find(|p| p.exists()))
+    })
+}
+
+fn find_chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Starts a browser, or returns `None` (test skipped) when none is installed here.
+pub async fn start_browser(phone: bool) -> Option<Browser> {
+    let required = std::env::var("NEXTGIG_REQUIRE_BROWSER").is_ok_and(|v| v == "1" || v == "true");
+    let (Some(driver), Some(chromium)) = (find_chromedriver(), find_chromium()) else {
+        assert!(!required, "NEXTGIG_REQUIRE_BROWSER is set but chromium/chromedriver are not installed");
+        eprintln!("skipped: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .env("TMPDIR", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("start chromedriver");
+    let profile = dir.path().join("profile");
+    let mut options = json!({
+        "binary": chromium,
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    if phone {
+        options["mobileEmulation"] = json!({"deviceMetrics": {"width": 360, "height": 800, "pixelRatio": 1.0}});
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert("goog:chromeOptions".into(), options);
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = String::new();
+    for _ in 0..100 {
+        match ClientBuilder::new(HttpConnector::new()).capabilities(capabilities.clone()).connect(&url).await {
+            Ok(client) => return Some(Browser { client, driver: child, _dir: dir }),
+            Err(e) => {
+                last_error = e.to_string();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("chromedriver did not start: {last_error}");
+}
+
+impl Browser {
+    /// Opens a path of `base`.
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Types into the input with this id.
+    pub async fn fill(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("no #{id}"));
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
+    }
+
+    /// The page's visible text.
+    pub async fn text(&self) -> String {
+        self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    }
+
+    /// The current path and query.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agency_is_set_up_and_a_recruiter_joins_from_the_emailed_link() {
+    let Some(browser) = start_browser(false).await else { return };
+    let app = spawn_app().await;
+    let now = app.clock.now();
+    let token =
+        app.with_db(move |conn| nextgig::models::setup::issue_token_if_empty(conn, now).unwrap().unwrap()).await;
+
+    // The one-time setup link creates the agency and signs the admin in.
+    browser.open(&format!("{}/setup?token={token}", app.address)).await;
+    browser.fill("f-agency_name", "Acme Staffing").await;
+    browser.fill("f-name", "Ada Admin").await;
+    browser.fill("f-email", "ada@acme.test").await;
+    browser.fill("f-password", PASSWORD).await;
+    browser.click("form[action='/setup'] button[type=submit]").await;
+    assert_eq!(browser.path().await, "/admin/team");
+    assert!(browser.text().await.contains("Welcome to NextGig, Ada Admin"));
+
+    // Sign out and back in.
+    browser.click("form[action='/logout'] button").await;
+    assert!(browser.text().await.contains("You have signed out."));
+    browser.fill("f-email", "ada@acme.test").await;
+    browser.fill("f-password", PASSWORD).await;
+    browser.click("form[action='/login'] button[type=submit]").await;
+    assert!(browser.text().await.contains("Good to see you, Ada"));
+
+    // Invite a recruiter.
+    browser.open(&format!("{}/admin/team", app.address)).await;
+    browser.fill("f-email", "rita@acme.test").await;
+    browser.click("form[action='/admin/invitations'] button[type=submit]").await;
+    assert!(browser.text().await.contains("Invitation sent to rita@acme.test."));
+    browser.click("form[action='/logout'] button").await;
+
+    // The recruiter follows the emailed link, chooses a password and is signed in.
+    let link = app.last_email_to("rita@acme.test").await.link(&format!("{}/invitations/", app.address));
+    browser.open(&link).await;
+    assert!(browser.text().await.contains("Join Acme Staffing"));
+    browser.fill("f-name", "Rita Recruiter").await;
+    browser.fill("f-password", PASSWORD).await;
+    browser.click("main form button[type=submit]").await;
+    assert_eq!(browser.path().await, "/");
+    let home = browser.text().await;
+    assert!(home.contains("Welcome to Acme Staffing. You are signed in."), "{home}");
+    assert!(home.contains("Good to see you, Rita"));
+
+    // And can sign in again later with that password.
+    browser.click("form[action='/logout'] button").await;
+    browser.fill("f-email", "rita@acme.test").await;
+    browser.fill("f-password", PASSWORD).await;
+    browser.click("form[action='/login'] button[type=submit]").await;
+    assert!(browser.text().await.contains("Good to see you, Rita"));
+}

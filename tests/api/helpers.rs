@@ -1,0 +1,437 @@
+//! The test harness: `spawn_app` starts NextGig on a free port with its own database, a manual
+//! clock and a mail folder; `TestClient` is a browser-like client with cookies.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::{NaiveDate, TimeDelta};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use nextgig::auth::password::hash_now;
+use nextgig::clock::Clock;
+use nextgig::config::Config;
+use nextgig::db::DbConnection;
+use nextgig::jobs::outbox::{self as outbox_job, Mailer};
+use nextgig::startup::{Application, build_state};
+use nextgig::state::AppState;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use reqwest::redirect::Policy;
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+
+/// A password every test account uses (long enough, not common).
+pub const PASSWORD: &str = "marble-otter-violin-42";
+
+/// A database for one test, removed when dropped.
+pub enum TestDatabase {
+    /// A file in a temporary folder.
+    Sqlite { url: String, _dir: TempDir },
+    /// A database created on the server named by TEST_DATABASE_URL.
+    Postgres { url: String, admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A fresh, empty database of the configured kind.
+    pub fn create() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("nextgig_test_{}", nextgig::models::token::random_hex(8));
+                let mut conn = diesel::pg::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is not reachable: {e}"));
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let url = with_database(&admin_url, &name);
+                Self::Postgres { url, admin_url, name }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("nextgig.db").display());
+                Self::Sqlite { url, _dir: dir }
+            }
+        }
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name, .. } = self
+            && let Ok(mut conn) = diesel::pg::PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// `admin_url` pointing at database `name`.
+pub fn with_database(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// When every test's clock starts: a Wednesday morning.
+pub fn start_time() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(9, 0, 0).unwrap()
+}
+
+/// A running NextGig.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    /// The app's shared state (pool, clock, config).
+    pub state: AppState,
+    /// The manual clock the app reads.
+    pub clock: Clock,
+    /// Where emails are written.
+    pub mail_dir: PathBuf,
+    server: tokio::task::JoinHandle<()>,
+    _mail: TempDir,
+    /// The database (dropped last).
+    _db: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn init_logging() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let mut config = Config::with_database("sqlite://unused");
+        config.log_filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+        nextgig::telemetry::init(&config);
+    });
+}
+
+/// Starts NextGig with a fresh database; `adjust` may change settings first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logging();
+    let db = TestDatabase::create();
+    let mail = tempfile::tempdir().expect("mail dir");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut config = Config::with_database(db.url());
+    config.bind = format!("127.0.0.1:{port}");
+    config.base_url = Some(address.clone());
+    config.mail_dir = mail.path().to_path_buf();
+    config.background_jobs = false;
+    config.workers = Some(2);
+    adjust(&mut config);
+    let clock = Clock::manual(start_time());
+    let state = tokio::task::spawn_blocking({
+        let clock = clock.clone();
+        move || build_state(config, clock)
+    })
+    .await
+    .unwrap()
+    .expect("the app starts");
+    let app = Application::build_with_listener(state.clone(), listener).expect("server builds");
+    let server = tokio::spawn(async move {
+        let _ = app.run().await;
+    });
+    TestApp { address, state, clock, mail_dir: mail.path().to_path_buf(), server, _mail: mail, _db: db }
+}
+
+/// Starts NextGig with a fresh database and default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// An email as the recipient would read it.
+#[derive(Clone, Debug)]
+pub struct ReceivedEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl ReceivedEmail {
+    /// The first link in the body that starts with `prefix` (an absolute URL).
+    pub fn link(&self, prefix: &str) -> String {
+        self.text
+            .split_whitespace()
+            .find(|word| word.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no link starting with {prefix} in:\n{}", self.text))
+            .to_string()
+    }
+}
+
+impl TestApp {
+    /// A new browser-like client with its own cookie jar.
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.address)
+    }
+
+    /// Runs `work` on a pooled connection.
+    pub async fn with_db<T: Send + 'static>(&self, work: impl FnOnce(&mut DbConnection) -> T + Send + 'static) -> T {
+        let pool = self.state.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("a connection");
+            work(&mut conn)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Counts the rows of `table`.
+    pub async fn count(&self, table: &'static str) -> i64 {
+        self.with_db(move |conn| {
+            #[derive(diesel::QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::RunQueryDsl::get_result::<Count>(
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")),
+                conn,
+            )
+            .expect("count")
+            .n
+        })
+        .await
+    }
+
+    /// Creates an agency with an admin directly (as `nextgig create-agency` does).
+    pub async fn create_agency(&self, name: &str, admin_email: &str) -> (i64, i64) {
+        let (name, email) = (name.to_string(), admin_email.to_string());
+        let now = self.clock.now();
+        self.with_db(move |conn| {
+            let hash = hash_now(PASSWORD).unwrap();
+            let (agency, admin) = nextgig::models::setup::create_agency(conn, &name, "Ada Admin", &email, &hash, now)
+                .expect("agency created");
+            (agency.id, admin.id)
+        })
+        .await
+    }
+
+    /// Adds a recruiter to an agency directly. Returns the user id.
+    pub async fn create_recruiter(&self, agency_id: i64, name: &str, email: &str) -> i64 {
+        let (name, email) = (name.to_string(), email.to_string());
+        let now = self.clock.now();
+        self.with_db(move |conn| {
+            let hash = hash_now(PASSWORD).unwrap();
+            nextgig::models::user::User::create_staff(
+                conn,
+                &nextgig::models::user::NewStaff {
+                    agency_id,
+                    email: &email,
+                    name: &name,
+                    password_hash: &hash,
+                    role: nextgig::models::user::Role::Recruiter,
+                },
+                now,
+            )
+            .expect("recruiter created")
+            .id
+        })
+        .await
+    }
+
+    /// A client signed in as `email` (password [`PASSWORD`]).
+    pub async fn signed_in(&self, email: &str) -> TestClient {
+        let client = self.client();
+        let response = client.sign_in(email, PASSWORD).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "sign-in failed for {email}: {}", response.text);
+        client
+    }
+
+    /// Delivers everything due in the outbox (as the background worker would).
+    pub async fn deliver_mail(&self) -> usize {
+        let mailer = Mailer::from_config(&self.state.config).expect("mailer");
+        outbox_job::run_once(&self.state, &mailer, "test-worker").await.expect("outbox round")
+    }
+
+    /// Every email written to the mail folder so far.
+    pub fn emails(&self) -> Vec<ReceivedEmail> {
+        read_emails(&self.mail_dir)
+    }
+
+    /// Delivers the outbox, then returns the newest email to `to`.
+    pub async fn last_email_to(&self, to: &str) -> ReceivedEmail {
+        self.deliver_mail().await;
+        self.emails().into_iter().rev().find(|e| e.to == to).unwrap_or_else(|| panic!("no email to {to}"))
+    }
+}
+
+/// Parses every .eml file in `dir`, oldest first.
+pub fn read_emails(dir: &Path) -> Vec<ReceivedEmail> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .into_iter()
+        .map(|path| {
+            let raw = std::fs::read(&path).unwrap();
+            let message = mail_parser::MessageParser::default().parse(&raw).expect("a parseable email");
+            let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_string();
+            ReceivedEmail {
+                to,
+                subject: message.subject().unwrap_or_default().to_string(),
+                text: message.body_text(0).unwrap_or_default().to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Page {
+    /// The `Location` header of a redirect.
+    pub fn location(&self) -> &str {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The parsed HTML.
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.text)
+    }
+
+    /// The first CSRF token on the page.
+    pub fn csrf_token(&self) -> String {
+        let selector = Selector::parse(r#"input[name="csrf_token"]"#).unwrap();
+        self.html()
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or_else(|| panic!("no csrf_token on the page:\n{}", self.text))
+            .to_string()
+    }
+
+    /// The text of every element matching `css`.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let selector = Selector::parse(css).unwrap();
+        self.html()
+            .select(&selector)
+            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The error shown beside form field `name`, if any.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        self.texts(&format!("#f-{name}-error")).into_iter().next()
+    }
+
+    /// The value an input was given back (input kept after an error).
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let selector = Selector::parse(&format!(r#"[name="{name}"]"#)).unwrap();
+        self.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_string))
+    }
+
+    /// The body with every CSRF token blanked (to compare two pages).
+    pub fn without_tokens(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find("name=\"csrf_token\" value=\"") {
+            let start = at + "name=\"csrf_token\" value=\"".len();
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find('"').map_or(rest.len(), |e| start + e);
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (tests check them).
+pub struct TestClient {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl TestClient {
+    /// A new client with an empty cookie jar.
+    pub fn new(base: &str) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder().redirect(Policy::none()).cookie_provider(jar.clone()).build().unwrap();
+        Self { base: base.to_string(), http, jar }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) }
+    }
+
+    async fn read(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Page { status, headers, text }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Page {
+        Self::read(self.http.get(self.url(path)).send().await.expect("request")).await
+    }
+
+    /// POST form fields exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::read(self.http.post(self.url(path)).form(fields).send().await.expect("request")).await
+    }
+
+    /// POST form fields with extra headers (no token added).
+    pub async fn post_with_headers(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let mut request = self.http.post(self.url(path)).form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(request.send().await.expect("request")).await
+    }
+
+    /// Opens `page`, takes its CSRF token, and POSTs `fields` to `action` with it.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(page).await.csrf_token();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(action, &all).await
+    }
+
+    /// Signs in through the form.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// The session cookie's value, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        let cookies = self.jar.cookies(&url)?;
+        cookies.to_str().ok()?.split("; ").find_map(|c| c.strip_prefix("nextgig_session=").map(str::to_string))
+    }
+
+    /// A new client carrying only the given session cookie (a stolen or kept cookie).
+    pub fn with_cookie(base: &str, cookie: &str) -> Self {
+        let client = Self::new(base);
+        let url = base.parse().unwrap();
+        client.jar.add_cookie_str(&format!("nextgig_session={cookie}; Path=/"), &url);
+        client
+    }
+}
+
+/// Moves the clock of `app` by `delta`.
+pub fn advance(app: &TestApp, delta: TimeDelta) {
+    app.clock.advance(delta);
+}

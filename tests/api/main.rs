@@ -1,0 +1,16 @@
+//! NextGig's integration tests: one binary, a fresh database per test. SQLite by default; with
+//! `TEST_DATABASE_URL=postgres://…` every test runs on its own PostgreSQL database instead.
+
+mod helpers;
+
+mod accounts;
+mod browser;
+mod csrf;
+mod database;
+mod headers;
+mod invitations;
+mod isolation;
+mod outbox;
+mod password_reset;
+mod sessions;
+mod setup;
