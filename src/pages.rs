@@ -103,6 +103,16 @@ pub enum Section {
     Audit,
     /// The signed-in user's own account.
     Account,
+    /// The agency's contractors (search).
+    Contractors,
+    /// Clients and their contacts.
+    Clients,
+    /// Jobs.
+    Jobs,
+    /// "My tasks".
+    Tasks,
+    /// Hotlists.
+    Hotlists,
 }
 
 impl Section {
@@ -114,6 +124,11 @@ impl Section {
             Self::Team => "team",
             Self::Audit => "audit",
             Self::Account => "account",
+            Self::Contractors => "contractors",
+            Self::Clients => "clients",
+            Self::Jobs => "jobs",
+            Self::Tasks => "tasks",
+            Self::Hotlists => "hotlists",
         }
     }
 }

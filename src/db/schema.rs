@@ -130,11 +130,227 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    skills (id) {
+        id -> BigInt,
+        key -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agency_contractors (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_key -> Nullable<Text>,
+        headline -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        location -> Nullable<Text>,
+        location_key -> Nullable<Text>,
+        remote -> Text,
+        availability -> Text,
+        available_from -> Nullable<Date>,
+        contract_ends_on -> Nullable<Date>,
+        extension_likelihood -> Nullable<Text>,
+        notice_days -> Nullable<Integer>,
+        availability_confirmed_at -> Nullable<Timestamp>,
+        rate_floor_minor -> Nullable<BigInt>,
+        rate_currency -> Nullable<Text>,
+        rate_unit -> Nullable<Text>,
+        rate_hourly_minor -> Nullable<BigInt>,
+        linkedin_url -> Nullable<Text>,
+        links -> Nullable<Text>,
+        source -> Nullable<Text>,
+        tags -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agency_contractor_skills (agency_contractor_id, skill_id) {
+        agency_contractor_id -> BigInt,
+        skill_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        name -> Text,
+        domain -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        client_id -> BigInt,
+        name -> Text,
+        title -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        client_id -> BigInt,
+        title -> Text,
+        description -> Nullable<Text>,
+        contract_type -> Text,
+        duration_months -> Nullable<Integer>,
+        start_date -> Nullable<Date>,
+        rate_min_minor -> Nullable<BigInt>,
+        rate_max_minor -> Nullable<BigInt>,
+        rate_currency -> Nullable<Text>,
+        rate_unit -> Nullable<Text>,
+        location -> Nullable<Text>,
+        remote -> Text,
+        openings -> Integer,
+        status -> Text,
+        owner_id -> Nullable<BigInt>,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_skills (job_id, skill_id) {
+        job_id -> BigInt,
+        skill_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        kind -> Text,
+        body -> Text,
+        author_id -> Nullable<BigInt>,
+        contractor_id -> Nullable<BigInt>,
+        client_id -> Nullable<BigInt>,
+        job_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        title -> Text,
+        due_on -> Date,
+        assignee_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        contractor_id -> Nullable<BigInt>,
+        client_id -> Nullable<BigInt>,
+        job_id -> Nullable<BigInt>,
+        activity_id -> Nullable<BigInt>,
+        done_at -> Nullable<Timestamp>,
+        done_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hotlists (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hotlist_members (hotlist_id, agency_contractor_id) {
+        hotlist_id -> BigInt,
+        agency_contractor_id -> BigInt,
+        agency_id -> BigInt,
+        note -> Nullable<Text>,
+        added_by -> Nullable<BigInt>,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        filename -> Text,
+        content -> Text,
+        delimiter -> Text,
+        headers -> Text,
+        mapping -> Nullable<Text>,
+        status -> Text,
+        skip_invalid -> Bool,
+        total_rows -> Integer,
+        processed_rows -> Integer,
+        created_count -> Integer,
+        updated_count -> Integer,
+        skipped_count -> Integer,
+        report -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> agencies (agency_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(audit_log -> users (user_id));
+diesel::joinable!(agency_contractors -> agencies (agency_id));
+diesel::joinable!(agency_contractor_skills -> agency_contractors (agency_contractor_id));
+diesel::joinable!(agency_contractor_skills -> skills (skill_id));
+diesel::joinable!(clients -> agencies (agency_id));
+diesel::joinable!(contacts -> clients (client_id));
+diesel::joinable!(jobs -> clients (client_id));
+diesel::joinable!(job_skills -> jobs (job_id));
+diesel::joinable!(job_skills -> skills (skill_id));
+diesel::joinable!(activities -> agency_contractors (contractor_id));
+diesel::joinable!(activities -> clients (client_id));
+diesel::joinable!(activities -> jobs (job_id));
+diesel::joinable!(tasks -> agency_contractors (contractor_id));
+diesel::joinable!(tasks -> clients (client_id));
+diesel::joinable!(tasks -> jobs (job_id));
+diesel::joinable!(hotlist_members -> hotlists (hotlist_id));
+diesel::joinable!(hotlist_members -> agency_contractors (agency_contractor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -147,4 +363,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     audit_log,
     leases,
+    skills,
+    agency_contractors,
+    agency_contractor_skills,
+    clients,
+    contacts,
+    jobs,
+    job_skills,
+    activities,
+    tasks,
+    hotlists,
+    hotlist_members,
+    imports,
 );

@@ -1,14 +1,21 @@
 //! The route table: every URL NextGig answers, in one place. Each module handles one resource.
 
 pub mod account;
+pub mod activities;
 pub mod admin;
 pub mod assets;
+pub mod clients;
+pub mod contractors;
 pub mod health;
 pub mod home;
+pub mod hotlists;
+pub mod imports;
 pub mod invitations;
+pub mod jobs;
 pub mod password_resets;
 pub mod sessions;
 pub mod setup;
+pub mod tasks;
 
 use actix_web::web;
 
@@ -44,11 +51,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/invitations/{id}/resend").route(post().to(admin::team::resend)))
         .service(resource("/admin/invitations/{id}/revoke").route(post().to(admin::team::revoke)))
         .service(resource("/admin/audit").route(get().to(admin::audit::index)));
+    contractors::configure(cfg);
+    clients::configure(cfg);
+    jobs::configure(cfg);
+    activities::configure(cfg);
+    tasks::configure(cfg);
+    hotlists::configure(cfg);
+    imports::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
 /// when a route is missing from their matrix.
-pub const ROUTES: &[(&str, &str)] = &[
+pub fn all() -> Vec<(&'static str, &'static str)> {
+    [
+        ROUTES,
+        contractors::ROUTES,
+        clients::ROUTES,
+        jobs::ROUTES,
+        activities::ROUTES,
+        tasks::ROUTES,
+        hotlists::ROUTES,
+        imports::ROUTES,
+    ]
+    .concat()
+}
+
+/// The foundation's routes (each resource module lists its own).
+const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/static/{path}"),

@@ -24,7 +24,7 @@ fn sqlite_schema() -> BTreeMap<String, Vec<String>> {
     db::run_migrations(&mut conn).unwrap();
     let rows: Vec<Column> = diesel::sql_query(
         "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '%_fts%' AND m.name != '__diesel_schema_migrations'",
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'contractor_search%' AND m.name != '__diesel_schema_migrations'",
     )
     .load(&mut conn)
     .unwrap();
@@ -41,7 +41,7 @@ fn postgres_schema(admin_url: &str) -> Option<BTreeMap<String, Vec<String>>> {
         db::run_migrations(&mut conn).unwrap();
         diesel::sql_query(
             "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
-             WHERE table_schema = 'public' AND table_name != '__diesel_schema_migrations'",
+             WHERE table_schema = 'public' AND table_name NOT IN ('__diesel_schema_migrations', 'contractor_search')",
         )
         .load::<Column>(&mut conn)
         .unwrap()

@@ -24,10 +24,10 @@ async fn every_route_and_every_error_carries_the_security_headers() {
     app.create_agency("Acme Staffing", "ada@acme.test").await;
     let anonymous = app.client();
     let admin = app.signed_in("ada@acme.test").await;
-    for (method, path) in nextgig::routes::ROUTES {
+    for (method, path) in nextgig::routes::all() {
         let url = concrete(path);
         for client in [&anonymous, &admin] {
-            let page = if *method == "GET" { client.get(&url).await } else { client.post_raw(&url, &[]).await };
+            let page = if method == "GET" { client.get(&url).await } else { client.post_raw(&url, &[]).await };
             assert_security_headers(&format!("{method} {path} -> {}", page.status), &page);
         }
     }

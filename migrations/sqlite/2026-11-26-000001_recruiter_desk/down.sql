@@ -1,0 +1,13 @@
+DROP TABLE contractor_search;
+DROP TABLE imports;
+DROP TABLE hotlist_members;
+DROP TABLE hotlists;
+DROP TABLE tasks;
+DROP TABLE activities;
+DROP TABLE job_skills;
+DROP TABLE jobs;
+DROP TABLE contacts;
+DROP TABLE clients;
+DROP TABLE agency_contractor_skills;
+DROP TABLE agency_contractors;
+DROP TABLE skills;
