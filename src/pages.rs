@@ -257,6 +257,11 @@ pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// True when two strings are equal, whatever their reference types (for templates).
+pub fn same(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
+    a.as_ref() == b.as_ref()
+}
+
 /// Percent-encodes a value for a query string.
 pub fn encode_query(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
@@ -267,5 +272,40 @@ pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use crate::models::validation::FieldErrors;
+
+    #[derive(Template)]
+    #[template(path = "_check/form_macros.html")]
+    struct MacroCheck<'a> {
+        value: String,
+        options: &'a [(&'a str, &'a str)],
+        text: String,
+        errors: FieldErrors,
+    }
+
+    #[test]
+    fn form_macros_render_labels_values_and_errors() {
+        let mut errors = FieldErrors::default();
+        errors.add("notes", "Too long <b>");
+        let page = MacroCheck {
+            value: "remote".into(),
+            options: &[("onsite", "On site"), ("remote", "Remote")],
+            text: "<script>".into(),
+            errors,
+        }
+        .render()
+        .unwrap();
+        assert!(page.contains(r#"<option value="remote" selected>Remote</option>"#), "{page}");
+        assert!(page.contains(r#"<option value="">Any</option>"#));
+        assert!(page.contains("&#60;script&#62;</textarea>"), "{page}");
+        assert!(page.contains(r#"id="f-notes-error">Too long &#60;b&#62;"#));
+        assert!(!page.contains("<script>"));
     }
 }

@@ -14,6 +14,7 @@ pub mod invitation;
 pub mod job;
 pub mod lease;
 pub mod login_attempt;
+pub mod money;
 pub mod outbox;
 pub mod password;
 pub mod password_reset;

@@ -101,3 +101,93 @@ pub fn is_email(value: &str) -> bool {
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && lettre::Address::from_str(value).is_ok()
 }
+
+/// An optional calendar date from an `<input type="date">` (YYYY-MM-DD).
+pub fn optional_date(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+) -> Option<chrono::NaiveDate> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        Ok(date) if (1900..=2200).contains(&chrono::Datelike::year(&date)) => Some(date),
+        _ => {
+            errors.add(field, format!("{label} must be a date like 2026-12-31."));
+            None
+        }
+    }
+}
+
+/// An optional whole number between `min` and `max`.
+pub fn optional_int(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Some(n),
+        Ok(_) => {
+            errors.add(field, format!("{label} must be between {min} and {max}."));
+            None
+        }
+        Err(_) => {
+            errors.add(field, format!("{label} must be a whole number."));
+            None
+        }
+    }
+}
+
+/// One of the allowed `choices` (stored values); blank gives `None`.
+pub fn optional_choice(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+    choices: &[(&'static str, &'static str)],
+) -> Option<&'static str> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match choices.iter().find(|(stored, _)| *stored == value) {
+        Some((stored, _)) => Some(stored),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(_, shown)| *shown).collect();
+            errors.add(field, format!("{label} must be one of: {}.", names.join(", ")));
+            None
+        }
+    }
+}
+
+/// An optional web address: only `http://` and `https://` are accepted (and later shown as links).
+pub fn optional_url(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let candidate = if value.contains("://") { value.to_string() } else { format!("https://{value}") };
+    match url::Url::parse(&candidate) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| h.contains('.'))
+                && candidate.len() <= 500 =>
+        {
+            Some(candidate)
+        }
+        _ => {
+            errors.add(field, format!("{label} must be a web address starting with https://."));
+            None
+        }
+    }
+}
