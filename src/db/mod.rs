@@ -145,13 +145,44 @@ impl DatabaseTarget {
                 Ok(DbConnection::Sqlite(conn))
             }
             Self::Postgres { url } => {
-                let conn = PgConnection::establish(url).map_err(|e| SetupError::Postgres {
+                let failed = |e: diesel::ConnectionError| SetupError::Postgres {
                     target: redact(url),
                     reason: e.to_string().trim().to_string(),
-                })?;
-                Ok(DbConnection::Postgresql(conn))
+                };
+                match PgConnection::establish(url) {
+                    Ok(conn) => Ok(DbConnection::Postgresql(conn)),
+                    Err(e) if e.to_string().contains("does not exist") && create_postgres_database(url)? => {
+                        Ok(DbConnection::Postgresql(PgConnection::establish(url).map_err(failed)?))
+                    }
+                    Err(e) => Err(failed(e)),
+                }
             }
         }
+    }
+}
+
+/// Creates the database a PostgreSQL URL names when the server is reachable but the database is
+/// missing (first start on a fresh server). Returns false when the name is not a plain identifier.
+fn create_postgres_database(raw: &str) -> Result<bool, SetupError> {
+    let Ok(mut url) = url::Url::parse(raw) else { return Ok(false) };
+    let name = url.path().trim_start_matches('/').to_string();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Ok(false);
+    }
+    url.set_path("/postgres");
+    let mut admin = PgConnection::establish(url.as_str())
+        .map_err(|e| SetupError::Postgres { target: redact(raw), reason: e.to_string().trim().to_string() })?;
+    match admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")) {
+        Ok(()) => {
+            tracing::info!(database = %name, "created the PostgreSQL database");
+            Ok(true)
+        }
+        // Another instance created it at the same moment.
+        Err(e) if e.to_string().contains("already exists") => Ok(true),
+        Err(e) => Err(SetupError::Postgres {
+            target: redact(raw),
+            reason: format!("the database does not exist and could not be created: {e}"),
+        }),
     }
 }
 
