@@ -2,6 +2,7 @@
 //! write transactions. It knows no entity rules and no pages.
 
 pub mod schema;
+pub mod search;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -158,6 +158,7 @@ diesel::table! {
         contract_ends_on -> Nullable<Date>,
         extension_likelihood -> Nullable<Text>,
         notice_days -> Nullable<Integer>,
+        available_on -> Date,
         availability_confirmed_at -> Nullable<Timestamp>,
         rate_floor_minor -> Nullable<BigInt>,
         rate_currency -> Nullable<Text>,

@@ -1,1 +1,868 @@
-//! (being built)
+//! The agency's record of a contractor: details, availability, rate floor, skills, owner, tags and
+//! private notes. (A contractor's own profile, kept by the contractor, comes with the portal.)
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::db::schema::{agency_contractor_skills, agency_contractors, skills, users};
+use crate::db::{self, DbConnection, search};
+use crate::error::AppError;
+use crate::models::agency::AgencyScope;
+use crate::models::audit::{self, Actor, Event};
+use crate::models::conflict::{self, FieldChange, Saved};
+use crate::models::money;
+use crate::models::skill::{self, Skill};
+use crate::models::validation::{self, FieldErrors, MAX_NAME};
+
+/// Availability choices: (stored, shown).
+pub const AVAILABILITY: &[(&str, &str)] = &[
+    ("now", "Available now"),
+    ("from_date", "Available from a date"),
+    ("on_contract", "On contract until a date"),
+    ("not_looking", "Not looking"),
+];
+
+/// Remote-work preferences: (stored, shown).
+pub const REMOTE: &[(&str, &str)] =
+    &[("any", "Open to anything"), ("remote", "Remote only"), ("hybrid", "Hybrid"), ("onsite", "On site")];
+
+/// How likely a running contract is to be extended: (stored, shown).
+pub const EXTENSION: &[(&str, &str)] =
+    &[("unlikely", "Extension unlikely"), ("possible", "Extension possible"), ("likely", "Extension likely")];
+
+/// `available_on` for someone available now (sorts first).
+pub fn available_now_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date")
+}
+
+/// `available_on` for someone not looking (never matches "available by").
+pub fn not_looking_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date")
+}
+
+/// Longest free texts.
+const MAX_TEXT: usize = 20_000;
+const MAX_SHORT: usize = 200;
+const MAX_TAGS: usize = 20;
+const MAX_TAG: usize = 40;
+const MAX_LINKS: usize = 10;
+
+/// An agency contractor record.
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Identifiable)]
+#[diesel(table_name = agency_contractors)]
+pub struct Contractor {
+    pub id: i64,
+    pub agency_id: i64,
+    pub owner_id: Option<i64>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    pub location: Option<String>,
+    pub location_key: Option<String>,
+    pub remote: String,
+    pub availability: String,
+    pub available_from: Option<NaiveDate>,
+    pub contract_ends_on: Option<NaiveDate>,
+    pub extension_likelihood: Option<String>,
+    pub notice_days: Option<i32>,
+    pub available_on: NaiveDate,
+    pub availability_confirmed_at: Option<NaiveDateTime>,
+    pub rate_floor_minor: Option<i64>,
+    pub rate_currency: Option<String>,
+    pub rate_unit: Option<String>,
+    pub rate_hourly_minor: Option<i64>,
+    pub linkedin_url: Option<String>,
+    pub links: Option<String>,
+    pub source: Option<String>,
+    pub tags: Option<String>,
+    pub notes: Option<String>,
+    pub archived_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+fn label(choices: &[(&'static str, &'static str)], stored: &str) -> &'static str {
+    choices.iter().find(|(s, _)| *s == stored).map_or("", |(_, shown)| shown)
+}
+
+impl Contractor {
+    /// "Available now", "Available from 3 Jan 2027", "On contract until 31 Mar 2027", "Not looking".
+    pub fn availability_text(&self) -> String {
+        match (self.availability.as_str(), self.available_from, self.contract_ends_on) {
+            ("from_date", Some(date), _) => format!("Available from {}", date.format("%-d %b %Y")),
+            ("on_contract", _, Some(date)) => format!("On contract until {}", date.format("%-d %b %Y")),
+            (stored, _, _) => label(AVAILABILITY, stored).to_string(),
+        }
+    }
+
+    /// The remote preference, for people.
+    pub fn remote_text(&self) -> &'static str {
+        label(REMOTE, &self.remote)
+    }
+
+    /// The extension likelihood, for people.
+    pub fn extension_text(&self) -> &'static str {
+        self.extension_likelihood.as_deref().map_or("", |e| label(EXTENSION, e))
+    }
+
+    /// The rate floor, e.g. "EUR 85/hour".
+    pub fn rate_text(&self) -> Option<String> {
+        Some(money::format_rate(self.rate_floor_minor?, self.rate_currency.as_deref()?, self.rate_unit.as_deref()?))
+    }
+
+    /// The tags, in order.
+    pub fn tag_list(&self) -> Vec<&str> {
+        self.tags.as_deref().map(|t| t.split(',').filter(|t| !t.is_empty()).collect()).unwrap_or_default()
+    }
+
+    /// Other links (one per line, each http or https).
+    pub fn link_list(&self) -> Vec<&str> {
+        self.links.as_deref().map(|l| l.lines().filter(|l| !l.trim().is_empty()).collect()).unwrap_or_default()
+    }
+
+    /// True when archived.
+    pub fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+
+    /// Whole days since availability was last confirmed, if ever.
+    pub fn confirmed_days_ago(&self, now: NaiveDateTime) -> Option<i64> {
+        self.availability_confirmed_at.map(|at| (now - at).num_days().max(0))
+    }
+
+    /// "fresh" (≤ 14 days), "aging" (amber, 15–30 days) or "stale" (grey, over 30 days or never).
+    pub fn freshness(&self, now: NaiveDateTime) -> &'static str {
+        match self.confirmed_days_ago(now) {
+            Some(days) if days <= 14 => "fresh",
+            Some(days) if days <= 30 => "aging",
+            _ => "stale",
+        }
+    }
+
+    /// "confirmed today", "confirmed 3 days ago", "never confirmed".
+    pub fn confirmed_text(&self, now: NaiveDateTime) -> String {
+        match self.confirmed_days_ago(now) {
+            None => "never confirmed".into(),
+            Some(0) => "confirmed today".into(),
+            Some(1) => "confirmed yesterday".into(),
+            Some(days) => format!("confirmed {days} days ago"),
+        }
+    }
+}
+
+/// The contractor form, as submitted (every field a string so it can be shown back).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContractorInput {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub headline: String,
+    pub summary: String,
+    pub skills: String,
+    pub location: String,
+    pub remote: String,
+    pub availability: String,
+    pub available_from: String,
+    pub contract_ends_on: String,
+    pub extension_likelihood: String,
+    pub notice_days: String,
+    pub rate_floor: String,
+    pub rate_currency: String,
+    pub rate_unit: String,
+    pub linkedin_url: String,
+    pub links: String,
+    pub source: String,
+    pub owner_id: String,
+    pub tags: String,
+    pub notes: String,
+    pub version: String,
+}
+
+/// A checked contractor form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidContractor {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    pub skills: Vec<(String, String)>,
+    pub location: Option<String>,
+    pub remote: &'static str,
+    pub availability: &'static str,
+    pub available_from: Option<NaiveDate>,
+    pub contract_ends_on: Option<NaiveDate>,
+    pub extension_likelihood: Option<&'static str>,
+    pub notice_days: Option<i32>,
+    pub rate_floor_minor: Option<i64>,
+    pub rate_currency: Option<String>,
+    pub rate_unit: Option<&'static str>,
+    pub linkedin_url: Option<String>,
+    pub links: Option<String>,
+    pub source: Option<String>,
+    pub owner_id: Option<i64>,
+    pub tags: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl ValidContractor {
+    /// The first day they can start, for the "available by" filter and the sort.
+    pub fn available_on(&self) -> NaiveDate {
+        match self.availability {
+            "from_date" => self.available_from.unwrap_or_else(available_now_date),
+            "on_contract" => self.contract_ends_on.unwrap_or_else(not_looking_date),
+            "not_looking" => not_looking_date(),
+            _ => available_now_date(),
+        }
+    }
+
+    /// The rate floor per hour in minor units (a day is 8 hours).
+    pub fn rate_hourly_minor(&self) -> Option<i64> {
+        Some(money::hourly(self.rate_floor_minor?, self.rate_unit?))
+    }
+
+    fn location_key(&self) -> Option<String> {
+        self.location.as_ref().map(|l| l.to_lowercase())
+    }
+}
+
+/// Digits of a phone number (with a leading + kept), for duplicate detection; `None` if too short.
+pub fn phone_key(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 6 {
+        return None;
+    }
+    // "0044 20…" and "+44 20…" are the same number.
+    let digits = digits.strip_prefix("00").map(str::to_string).unwrap_or(digits);
+    Some(digits)
+}
+
+/// Normalised tags: lower case, trimmed, unique, comma-joined.
+fn parse_tags(errors: &mut FieldErrors, raw: &str) -> Option<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw.split(',') {
+        let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        if tag.is_empty() || tags.contains(&tag) {
+            continue;
+        }
+        if tag.chars().count() > MAX_TAG {
+            errors.add("tags", format!("Each tag can have at most {MAX_TAG} characters."));
+            return None;
+        }
+        tags.push(tag);
+    }
+    if tags.len() > MAX_TAGS {
+        errors.add("tags", format!("At most {MAX_TAGS} tags."));
+        return None;
+    }
+    (!tags.is_empty()).then(|| tags.join(","))
+}
+
+fn parse_links(errors: &mut FieldErrors, raw: &str) -> Option<String> {
+    let mut links = Vec::new();
+    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let mut one = FieldErrors::default();
+        match validation::optional_url(&mut one, "links", "Each link", line) {
+            Some(url) if one.is_empty() => links.push(url),
+            _ => {
+                errors.add(
+                    "links",
+                    format!(
+                        "\"{}\" is not a web address starting with https://.",
+                        line.chars().take(60).collect::<String>()
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    if links.len() > MAX_LINKS {
+        errors.add("links", format!("At most {MAX_LINKS} links."));
+        return None;
+    }
+    (!links.is_empty()).then(|| links.join("\n"))
+}
+
+impl ContractorInput {
+    /// Checks every field, collecting every problem.
+    pub fn validate(&self) -> Result<ValidContractor, AppError> {
+        let mut errors = FieldErrors::default();
+        let name = validation::required(&mut errors, "name", "Name", &self.name, MAX_NAME);
+        let email = if self.email.trim().is_empty() {
+            None
+        } else {
+            Some(validation::email(&mut errors, "email", &self.email))
+        };
+        let phone = validation::optional(&mut errors, "phone", "Phone", &self.phone, 40);
+        if let Some(phone) = &phone
+            && !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            errors.add("phone", "Phone may only contain digits, spaces and + - ( ) .");
+        }
+        let phone_key = phone.as_deref().and_then(phone_key);
+        let headline = validation::optional(&mut errors, "headline", "Headline", &self.headline, MAX_SHORT);
+        let summary = validation::optional(&mut errors, "summary", "Summary", &self.summary, MAX_TEXT);
+        let skills = skill::parse_list(&self.skills).unwrap_or_else(|message| {
+            errors.add("skills", message);
+            Vec::new()
+        });
+        let location = validation::optional(&mut errors, "location", "Location", &self.location, MAX_SHORT);
+        let remote = if self.remote.trim().is_empty() {
+            Some("any")
+        } else {
+            validation::optional_choice(&mut errors, "remote", "Remote preference", &self.remote, REMOTE)
+        }
+        .unwrap_or("any");
+        let availability = if self.availability.trim().is_empty() {
+            Some("now")
+        } else {
+            validation::optional_choice(&mut errors, "availability", "Availability", &self.availability, AVAILABILITY)
+        }
+        .unwrap_or("now");
+        let mut available_from =
+            validation::optional_date(&mut errors, "available_from", "Available from", &self.available_from);
+        let mut contract_ends_on =
+            validation::optional_date(&mut errors, "contract_ends_on", "Contract end", &self.contract_ends_on);
+        match availability {
+            "from_date" if available_from.is_none() && !errors.has("available_from") => {
+                errors.add("available_from", "Give the date they are available from.");
+            }
+            "on_contract" if contract_ends_on.is_none() && !errors.has("contract_ends_on") => {
+                errors.add("contract_ends_on", "Give the date their contract ends.");
+            }
+            _ => {}
+        }
+        if availability != "from_date" {
+            available_from = None;
+        }
+        if availability != "on_contract" {
+            contract_ends_on = None;
+        }
+        let extension_likelihood = if availability == "on_contract" {
+            validation::optional_choice(
+                &mut errors,
+                "extension_likelihood",
+                "Extension",
+                &self.extension_likelihood,
+                EXTENSION,
+            )
+        } else {
+            None
+        };
+        let notice_days =
+            validation::optional_int(&mut errors, "notice_days", "Notice period", &self.notice_days, 0, 365)
+                .map(|n| i32::try_from(n).unwrap_or(0));
+        let rate_floor_minor = match self.rate_floor.trim() {
+            "" => None,
+            raw => match money::parse_amount(raw) {
+                Ok(minor) => Some(minor),
+                Err(why) => {
+                    errors.add("rate_floor", format!("Rate floor {why}."));
+                    None
+                }
+            },
+        };
+        let (rate_currency, rate_unit) = if rate_floor_minor.is_some()
+            || !errors.has("rate_floor") && !self.rate_floor.trim().is_empty()
+        {
+            let currency = match money::parse_currency(if self.rate_currency.trim().is_empty() {
+                "EUR"
+            } else {
+                &self.rate_currency
+            }) {
+                Ok(code) => Some(code),
+                Err(why) => {
+                    errors.add("rate_currency", format!("Currency {why}."));
+                    None
+                }
+            };
+            let unit = if self.rate_unit.trim().is_empty() {
+                Some("hour")
+            } else {
+                validation::optional_choice(&mut errors, "rate_unit", "Rate unit", &self.rate_unit, money::RATE_UNITS)
+            };
+            (currency, unit)
+        } else {
+            (None, None)
+        };
+        let linkedin_url = validation::optional_url(&mut errors, "linkedin_url", "LinkedIn", &self.linkedin_url);
+        let links = parse_links(&mut errors, &self.links);
+        let source = validation::optional(&mut errors, "source", "Source", &self.source, MAX_SHORT);
+        let owner_id = match self.owner_id.trim() {
+            "" => None,
+            raw => match raw.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add("owner_id", "Choose someone from your team.");
+                    None
+                }
+            },
+        };
+        let tags = parse_tags(&mut errors, &self.tags);
+        let notes = validation::optional(&mut errors, "notes", "Notes", &self.notes, MAX_TEXT);
+        errors.finish(ValidContractor {
+            name,
+            email,
+            phone,
+            phone_key,
+            headline,
+            summary,
+            skills,
+            location,
+            remote,
+            availability,
+            available_from,
+            contract_ends_on,
+            extension_likelihood,
+            notice_days,
+            rate_floor_minor,
+            rate_currency,
+            rate_unit,
+            linkedin_url,
+            links,
+            source,
+            owner_id,
+            tags,
+            notes,
+        })
+    }
+
+    /// The form filled with a saved record (for editing).
+    pub fn from_record(record: &Contractor, skills: &[String]) -> Self {
+        Self {
+            name: record.name.clone(),
+            email: record.email.clone().unwrap_or_default(),
+            phone: record.phone.clone().unwrap_or_default(),
+            headline: record.headline.clone().unwrap_or_default(),
+            summary: record.summary.clone().unwrap_or_default(),
+            skills: skills.join(", "),
+            location: record.location.clone().unwrap_or_default(),
+            remote: record.remote.clone(),
+            availability: record.availability.clone(),
+            available_from: record.available_from.map(|d| d.to_string()).unwrap_or_default(),
+            contract_ends_on: record.contract_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+            extension_likelihood: record.extension_likelihood.clone().unwrap_or_default(),
+            notice_days: record.notice_days.map(|n| n.to_string()).unwrap_or_default(),
+            rate_floor: record.rate_floor_minor.map(money::amount_for_input).unwrap_or_default(),
+            rate_currency: record.rate_currency.clone().unwrap_or_default(),
+            rate_unit: record.rate_unit.clone().unwrap_or_default(),
+            linkedin_url: record.linkedin_url.clone().unwrap_or_default(),
+            links: record.links.clone().unwrap_or_default(),
+            source: record.source.clone().unwrap_or_default(),
+            owner_id: record.owner_id.map(|id| id.to_string()).unwrap_or_default(),
+            tags: record.tags.as_deref().unwrap_or_default().replace(',', ", "),
+            notes: record.notes.clone().unwrap_or_default(),
+            version: record.version.to_string(),
+        }
+    }
+}
+
+/// Why a new or edited record was refused as a duplicate: the existing record to open instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    pub id: i64,
+    pub name: String,
+    pub matched_on: &'static str,
+    pub archived: bool,
+}
+
+/// The existing record in the agency with the same email or phone, if any (other than `except`).
+pub fn find_duplicate(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    email: Option<&str>,
+    phone_key: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<Duplicate>, AppError> {
+    let mut found = None;
+    for (matched_on, value) in [("email", email), ("phone", phone_key)] {
+        let Some(value) = value else { continue };
+        let mut query = agency_contractors::table
+            .filter(agency_contractors::agency_id.eq(scope.agency_id()))
+            .select((agency_contractors::id, agency_contractors::name, agency_contractors::archived_at))
+            .order(agency_contractors::id.asc())
+            .into_boxed();
+        query = if matched_on == "email" {
+            query.filter(agency_contractors::email.eq(value))
+        } else {
+            query.filter(agency_contractors::phone_key.eq(value))
+        };
+        if let Some(except) = except {
+            query = query.filter(agency_contractors::id.ne(except));
+        }
+        if let Some((id, name, archived_at)) = query.first::<(i64, String, Option<NaiveDateTime>)>(conn).optional()? {
+            found = Some(Duplicate { id, name, matched_on, archived: archived_at.is_some() });
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// A record refused because it repeats another: the form shows the existing one.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    /// Created.
+    Created(Contractor),
+    /// Not created: this record already has that email or phone.
+    Duplicate(Duplicate),
+}
+
+fn check_owner(conn: &mut DbConnection, scope: AgencyScope, owner_id: Option<i64>) -> Result<(), AppError> {
+    let Some(owner_id) = owner_id else { return Ok(()) };
+    let member: Option<i64> = users::table
+        .filter(users::id.eq(owner_id))
+        .filter(users::agency_id.eq(scope.agency_id()))
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    if member.is_none() {
+        return Err(AppError::invalid("owner_id", "Choose someone from your team."));
+    }
+    Ok(())
+}
+
+/// Creates a record unless the agency already has one with that email or phone.
+pub fn create(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    input: &ValidContractor,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<CreateOutcome, AppError> {
+    db::write(conn, |conn| {
+        if let Some(duplicate) = find_duplicate(conn, scope, input.email.as_deref(), input.phone_key.as_deref(), None)?
+        {
+            return Ok(CreateOutcome::Duplicate(duplicate));
+        }
+        check_owner(conn, scope, input.owner_id)?;
+        let id: i64 = diesel::insert_into(agency_contractors::table)
+            .values((
+                agency_contractors::agency_id.eq(scope.agency_id()),
+                agency_contractors::version.eq(1),
+                agency_contractors::created_by.eq(actor.user_id),
+                agency_contractors::created_at.eq(now),
+                agency_contractors::availability_confirmed_at.eq(Some(now)),
+                values(input, now),
+            ))
+            .returning(agency_contractors::id)
+            .get_result(conn)?;
+        set_skills(conn, id, &input.skills, now)?;
+        let record = find(conn, scope, id)?;
+        reindex(conn, &record)?;
+        audit::record(conn, actor, Event::on("contractor.created", "contractor", id, record.name.clone()), now)?;
+        Ok(CreateOutcome::Created(record))
+    })
+}
+
+type Values<'a> = (
+    diesel::dsl::Eq<agency_contractors::owner_id, Option<i64>>,
+    diesel::dsl::Eq<agency_contractors::name, &'a str>,
+    diesel::dsl::Eq<agency_contractors::email, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::phone, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::phone_key, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::headline, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::summary, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::location, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::location_key, Option<String>>,
+    diesel::dsl::Eq<agency_contractors::remote, &'a str>,
+    diesel::dsl::Eq<agency_contractors::availability, &'a str>,
+    diesel::dsl::Eq<agency_contractors::available_from, Option<NaiveDate>>,
+    diesel::dsl::Eq<agency_contractors::contract_ends_on, Option<NaiveDate>>,
+    diesel::dsl::Eq<agency_contractors::extension_likelihood, Option<&'a str>>,
+    diesel::dsl::Eq<agency_contractors::notice_days, Option<i32>>,
+    diesel::dsl::Eq<agency_contractors::available_on, NaiveDate>,
+    (
+        diesel::dsl::Eq<agency_contractors::rate_floor_minor, Option<i64>>,
+        diesel::dsl::Eq<agency_contractors::rate_currency, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::rate_unit, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::rate_hourly_minor, Option<i64>>,
+        diesel::dsl::Eq<agency_contractors::linkedin_url, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::links, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::source, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::tags, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::notes, Option<&'a str>>,
+        diesel::dsl::Eq<agency_contractors::updated_at, NaiveDateTime>,
+    ),
+);
+
+/// The columns a form sets, shared by create and update.
+fn values(input: &ValidContractor, now: NaiveDateTime) -> Values<'_> {
+    use agency_contractors as c;
+    (
+        c::owner_id.eq(input.owner_id),
+        c::name.eq(input.name.as_str()),
+        c::email.eq(input.email.as_deref()),
+        c::phone.eq(input.phone.as_deref()),
+        c::phone_key.eq(input.phone_key.as_deref()),
+        c::headline.eq(input.headline.as_deref()),
+        c::summary.eq(input.summary.as_deref()),
+        c::location.eq(input.location.as_deref()),
+        c::location_key.eq(input.location_key()),
+        c::remote.eq(input.remote),
+        c::availability.eq(input.availability),
+        c::available_from.eq(input.available_from),
+        c::contract_ends_on.eq(input.contract_ends_on),
+        c::extension_likelihood.eq(input.extension_likelihood),
+        c::notice_days.eq(input.notice_days),
+        c::available_on.eq(input.available_on()),
+        (
+            c::rate_floor_minor.eq(input.rate_floor_minor),
+            c::rate_currency.eq(input.rate_currency.as_deref()),
+            c::rate_unit.eq(input.rate_unit),
+            c::rate_hourly_minor.eq(input.rate_hourly_minor()),
+            c::linkedin_url.eq(input.linkedin_url.as_deref()),
+            c::links.eq(input.links.as_deref()),
+            c::source.eq(input.source.as_deref()),
+            c::tags.eq(input.tags.as_deref()),
+            c::notes.eq(input.notes.as_deref()),
+            c::updated_at.eq(now),
+        ),
+    )
+}
+
+fn set_skills(
+    conn: &mut DbConnection,
+    id: i64,
+    normalized: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::delete(agency_contractor_skills::table.filter(agency_contractor_skills::agency_contractor_id.eq(id)))
+        .execute(conn)?;
+    let resolved = Skill::resolve(conn, normalized, now)?;
+    let rows: Vec<_> = resolved
+        .iter()
+        .map(|s| (agency_contractor_skills::agency_contractor_id.eq(id), agency_contractor_skills::skill_id.eq(s.id)))
+        .collect();
+    if !rows.is_empty() {
+        // Multi-row INSERT differs between the backends, so it is written once per backend.
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(agency_contractor_skills::table).values(&rows).execute(c)?,
+            DbConnection::Postgresql(c) => {
+                diesel::insert_into(agency_contractor_skills::table).values(&rows).execute(c)?
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Rewrites the record's entry in the full-text index.
+pub fn reindex(conn: &mut DbConnection, record: &Contractor) -> Result<(), AppError> {
+    let skills = skill_names(conn, &[record.id])?.remove(&record.id).unwrap_or_default();
+    search::index_contractor(
+        conn,
+        &search::Document {
+            id: record.id,
+            agency_id: record.agency_id,
+            name: &record.name,
+            headline: record.headline.as_deref().unwrap_or(""),
+            summary: record.summary.as_deref().unwrap_or(""),
+            skills: &skills.join(" "),
+            notes: &[record.notes.as_deref().unwrap_or(""), &record.tags.as_deref().unwrap_or("").replace(',', " ")]
+                .join(" "),
+        },
+    )?;
+    Ok(())
+}
+
+/// The record with this id in the scoped agency; another agency's answers `NotFound`.
+pub fn find(conn: &mut DbConnection, scope: AgencyScope, id: i64) -> Result<Contractor, AppError> {
+    Ok(agency_contractors::table
+        .filter(agency_contractors::id.eq(id))
+        .filter(agency_contractors::agency_id.eq(scope.agency_id()))
+        .select(Contractor::as_select())
+        .first(conn)?)
+}
+
+/// The records with these ids in the scoped agency (missing ones are skipped), in the given order.
+pub fn find_many(conn: &mut DbConnection, scope: AgencyScope, ids: &[i64]) -> Result<Vec<Contractor>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<Contractor> = agency_contractors::table
+        .filter(agency_contractors::agency_id.eq(scope.agency_id()))
+        .filter(agency_contractors::id.eq_any(ids))
+        .select(Contractor::as_select())
+        .load(conn)?;
+    let mut by_id: HashMap<i64, Contractor> = found.into_iter().map(|c| (c.id, c)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// Skill names of several records at once (one query), keyed by record id, sorted by name.
+pub fn skill_names(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = agency_contractor_skills::table
+        .inner_join(skills::table)
+        .filter(agency_contractor_skills::agency_contractor_id.eq_any(ids))
+        .order((agency_contractor_skills::agency_contractor_id.asc(), skills::name.asc()))
+        .select((agency_contractor_skills::agency_contractor_id, skills::name))
+        .load(conn)?;
+    let mut by_id: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, name) in rows {
+        by_id.entry(id).or_default().push(name);
+    }
+    Ok(by_id)
+}
+
+/// The fields a stale edit compares, as (label, value) for a record.
+fn comparable(record_or_input: &ValidContractor) -> Vec<(&'static str, String)> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        ("Name", record_or_input.name.clone()),
+        ("Email", opt(&record_or_input.email)),
+        ("Phone", opt(&record_or_input.phone)),
+        ("Headline", opt(&record_or_input.headline)),
+        ("Skills", record_or_input.skills.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ")),
+        ("Location", opt(&record_or_input.location)),
+        ("Remote", label(REMOTE, record_or_input.remote).to_string()),
+        ("Availability", label(AVAILABILITY, record_or_input.availability).to_string()),
+        ("Available from", record_or_input.available_from.map(|d| d.to_string()).unwrap_or_default()),
+        ("Contract end", record_or_input.contract_ends_on.map(|d| d.to_string()).unwrap_or_default()),
+        ("Notice period (days)", record_or_input.notice_days.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            "Rate floor",
+            match (record_or_input.rate_floor_minor, &record_or_input.rate_currency, record_or_input.rate_unit) {
+                (Some(minor), Some(currency), Some(unit)) => money::format_rate(minor, currency, unit),
+                _ => String::new(),
+            },
+        ),
+        ("LinkedIn", opt(&record_or_input.linkedin_url)),
+        ("Other links", opt(&record_or_input.links)),
+        ("Source", opt(&record_or_input.source)),
+        ("Tags", opt(&record_or_input.tags)),
+        ("Summary", opt(&record_or_input.summary)),
+        ("Notes", opt(&record_or_input.notes)),
+    ]
+}
+
+/// What differs between a stale form and the saved record.
+pub fn differences(submitted: &ValidContractor, saved: &Contractor, saved_skills: &[String]) -> Vec<FieldChange> {
+    let saved_input = ContractorInput::from_record(saved, saved_skills).validate();
+    let Ok(saved_valid) = saved_input else { return Vec::new() };
+    let yours = comparable(submitted);
+    let theirs = comparable(&saved_valid);
+    conflict::changes(yours.into_iter().zip(theirs).map(|((label, y), (_, s))| (label, y, s)).collect())
+}
+
+/// Saves an edit made from `version`; a newer saved version makes it `Stale` (nothing written).
+pub fn update(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    id: i64,
+    version: i32,
+    input: &ValidContractor,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Result<Saved<Contractor>, Duplicate>, AppError> {
+    db::write(conn, |conn| {
+        let current = find(conn, scope, id)?;
+        if current.version != version {
+            return Ok(Ok(Saved::Stale(current)));
+        }
+        if let Some(duplicate) =
+            find_duplicate(conn, scope, input.email.as_deref(), input.phone_key.as_deref(), Some(id))?
+        {
+            return Ok(Err(duplicate));
+        }
+        check_owner(conn, scope, input.owner_id)?;
+        let availability_changed = current.availability != input.availability
+            || current.available_from != input.available_from
+            || current.contract_ends_on != input.contract_ends_on;
+        let updated = diesel::update(
+            agency_contractors::table
+                .filter(agency_contractors::id.eq(id))
+                .filter(agency_contractors::agency_id.eq(scope.agency_id()))
+                .filter(agency_contractors::version.eq(version)),
+        )
+        .set((values(input, now), agency_contractors::version.eq(version + 1)))
+        .execute(conn)?;
+        if updated != 1 {
+            return Ok(Ok(Saved::Stale(find(conn, scope, id)?)));
+        }
+        if availability_changed {
+            diesel::update(agency_contractors::table.find(id))
+                .set(agency_contractors::availability_confirmed_at.eq(Some(now)))
+                .execute(conn)?;
+        }
+        set_skills(conn, id, &input.skills, now)?;
+        let record = find(conn, scope, id)?;
+        reindex(conn, &record)?;
+        audit::record(conn, actor, Event::on("contractor.updated", "contractor", id, record.name.clone()), now)?;
+        Ok(Ok(Saved::Done(record)))
+    })
+}
+
+/// Archives or restores a record.
+pub fn set_archived(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    id: i64,
+    archived: bool,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Contractor, AppError> {
+    db::write(conn, |conn| {
+        let current = find(conn, scope, id)?;
+        diesel::update(agency_contractors::table.find(current.id))
+            .set((
+                agency_contractors::archived_at.eq(archived.then_some(now)),
+                agency_contractors::updated_at.eq(now),
+                agency_contractors::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+        let action = if archived { "contractor.archived" } else { "contractor.unarchived" };
+        audit::record(conn, actor, Event::on(action, "contractor", id, current.name.clone()), now)?;
+        find(conn, scope, id)
+    })
+}
+
+/// Records that the recruiter confirmed the contractor's availability with them just now.
+pub fn confirm_availability(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    id: i64,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Contractor, AppError> {
+    db::write(conn, |conn| {
+        let current = find(conn, scope, id)?;
+        diesel::update(agency_contractors::table.find(current.id))
+            .set(agency_contractors::availability_confirmed_at.eq(Some(now)))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            Event::on("contractor.availability_confirmed", "contractor", id, current.name.clone()),
+            now,
+        )?;
+        find(conn, scope, id)
+    })
+}
+
+/// The agency's enabled staff as (id, name), for owner choices.
+pub fn team_choices(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(String, String)>, AppError> {
+    let rows: Vec<(i64, String)> = users::table
+        .filter(users::agency_id.eq(scope.agency_id()))
+        .filter(users::disabled_at.is_null())
+        .order(users::name.asc())
+        .select((users::id, users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
+}
+
+/// The owner's name, if the record has one.
+pub fn owner_name(conn: &mut DbConnection, record: &Contractor) -> Result<Option<String>, AppError> {
+    let Some(owner) = record.owner_id else { return Ok(None) };
+    Ok(users::table.find(owner).select(users::name).first(conn).optional()?)
+}

@@ -27,6 +27,9 @@ CREATE TABLE agency_contractors (
     contract_ends_on DATE,
     extension_likelihood TEXT CHECK (extension_likelihood IN ('unlikely', 'possible', 'likely')),
     notice_days INTEGER,
+    -- The first day the contractor can start (derived on every write): 0001-01-01 when available
+    -- now, 9999-12-31 when not looking. Drives the "available by" filter and the sort.
+    available_on DATE NOT NULL,
     availability_confirmed_at TIMESTAMP,
     rate_floor_minor BIGINT,
     rate_currency TEXT,
@@ -49,6 +52,7 @@ CREATE INDEX agency_contractors_agency_phone_idx ON agency_contractors (agency_i
 CREATE INDEX agency_contractors_agency_name_idx ON agency_contractors (agency_id, name);
 CREATE INDEX agency_contractors_agency_rate_idx ON agency_contractors (agency_id, rate_hourly_minor);
 CREATE INDEX agency_contractors_agency_location_idx ON agency_contractors (agency_id, location_key);
+CREATE INDEX agency_contractors_agency_available_idx ON agency_contractors (agency_id, available_on, id);
 
 CREATE TABLE agency_contractor_skills (
     agency_contractor_id BIGINT NOT NULL REFERENCES agency_contractors (id) ON DELETE CASCADE,

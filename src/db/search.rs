@@ -1,0 +1,458 @@
+//! Contractor search: the one place with backend-specific SQL. SQLite uses an FTS5 table
+//! (`contractor_search`, rowid = record id, ranked with bm25); PostgreSQL a `tsvector` table with
+//! a GIN index (ranked with ts_rank). Both use the `simple` tokenisation (no stemming) and match
+//! the last word as a prefix. Every value is bound; user input never becomes SQL text.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::sql_types::{BigInt, Date, Text, Timestamp};
+use diesel::sqlite::Sqlite;
+
+use crate::db::DbConnection;
+
+/// What the index holds for one record.
+#[derive(Clone, Debug)]
+pub struct Document<'a> {
+    pub id: i64,
+    pub agency_id: i64,
+    pub name: &'a str,
+    pub headline: &'a str,
+    pub summary: &'a str,
+    pub skills: &'a str,
+    pub notes: &'a str,
+}
+
+/// Writes (or rewrites) a record's index entry.
+pub fn index_contractor(conn: &mut DbConnection, doc: &Document<'_>) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM contractor_search WHERE rowid = ?").bind::<BigInt, _>(doc.id).execute(c)?;
+            diesel::sql_query(
+                "INSERT INTO contractor_search (rowid, name, headline, summary, skills, notes) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind::<BigInt, _>(doc.id)
+            .bind::<Text, _>(doc.name)
+            .bind::<Text, _>(doc.headline)
+            .bind::<Text, _>(doc.summary)
+            .bind::<Text, _>(doc.skills)
+            .bind::<Text, _>(doc.notes)
+            .execute(c)?;
+        }
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query(
+                "INSERT INTO contractor_search (agency_contractor_id, agency_id, document) VALUES ($1, $2, \
+                 setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'A') || \
+                 setweight(to_tsvector('simple', $5), 'B') || setweight(to_tsvector('simple', $6), 'C') || \
+                 setweight(to_tsvector('simple', $7), 'D')) \
+                 ON CONFLICT (agency_contractor_id) DO UPDATE SET document = EXCLUDED.document",
+            )
+            .bind::<BigInt, _>(doc.id)
+            .bind::<BigInt, _>(doc.agency_id)
+            .bind::<Text, _>(doc.name)
+            .bind::<Text, _>(doc.skills)
+            .bind::<Text, _>(doc.headline)
+            .bind::<Text, _>(doc.summary)
+            .bind::<Text, _>(doc.notes)
+            .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a record's index entry.
+pub fn remove_contractor(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM contractor_search WHERE rowid = ?").bind::<BigInt, _>(id).execute(c)?
+        }
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query("DELETE FROM contractor_search WHERE agency_contractor_id = $1")
+                .bind::<BigInt, _>(id)
+                .execute(c)?
+        }
+    };
+    Ok(())
+}
+
+/// Words of a free-text query, lower-cased, letters and digits only (at most 12).
+pub fn terms(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(50).collect::<String>().to_lowercase())
+        .take(12)
+        .collect()
+}
+
+/// The filters of a contractor search, already checked.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub agency_id: i64,
+    /// Free-text words (see [`terms`]).
+    pub terms: Vec<String>,
+    /// Skill keys that must all be present.
+    pub skill_keys: Vec<String>,
+    /// Available on or before this date.
+    pub available_by: Option<NaiveDate>,
+    /// Rate floor per hour at most this (minor units).
+    pub max_hourly_minor: Option<i64>,
+    /// Location contains this (lower case).
+    pub location: Option<String>,
+    /// Accepts this way of working (remote, hybrid, onsite).
+    pub remote: Option<String>,
+    /// Has this tag.
+    pub tag: Option<String>,
+    /// Include archived records.
+    pub include_archived: bool,
+}
+
+/// Result order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    /// Best free-text match first (recently updated without words).
+    Relevance,
+    /// Soonest available first.
+    Availability,
+    /// Lowest rate floor first (per hour; unknown rates last).
+    Rate,
+    /// Most recently updated first.
+    Updated,
+    /// By name.
+    Name,
+}
+
+/// Where a page starts: after the last row of the previous page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cursor {
+    Offset(i64),
+    Available(NaiveDate, i64),
+    Rate(i64, i64),
+    Updated(NaiveDateTime, i64),
+    Name(String, i64),
+}
+
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+impl Cursor {
+    /// The cursor as a URL parameter value.
+    pub fn encode(&self) -> String {
+        match self {
+            Self::Offset(n) => format!("o:{n}"),
+            Self::Available(date, id) => format!("a:{id}:{date}"),
+            Self::Rate(key, id) => format!("r:{id}:{key}"),
+            Self::Updated(at, id) => format!("u:{id}:{}", at.format(TIMESTAMP_FORMAT)),
+            Self::Name(name, id) => format!("n:{id}:{name}"),
+        }
+    }
+
+    /// Reads a cursor made by [`Cursor::encode`]; anything else is `None`.
+    pub fn decode(raw: &str) -> Option<Self> {
+        let mut parts = raw.splitn(3, ':');
+        let kind = parts.next()?;
+        let first = parts.next()?;
+        if kind == "o" {
+            return first.parse().ok().filter(|n| *n >= 0 && *n <= 100_000).map(Self::Offset);
+        }
+        let id: i64 = first.parse().ok()?;
+        let rest = parts.next()?;
+        match kind {
+            "a" => Some(Self::Available(rest.parse().ok()?, id)),
+            "r" => Some(Self::Rate(rest.parse().ok()?, id)),
+            "u" => Some(Self::Updated(NaiveDateTime::parse_from_str(rest, TIMESTAMP_FORMAT).ok()?, id)),
+            "n" => Some(Self::Name(rest.to_string(), id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Bind {
+    Int(i64),
+    Text(String),
+    Date(NaiveDate),
+    Timestamp(NaiveDateTime),
+}
+
+struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+    postgres: bool,
+}
+
+impl Sql {
+    fn new(postgres: bool) -> Self {
+        Self { text: String::with_capacity(1024), binds: Vec::new(), postgres }
+    }
+
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.text.push_str(sql);
+        self
+    }
+
+    fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        if self.postgres {
+            let n = self.binds.len();
+            self.text.push_str(&format!("${n}"));
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    fn sqlite(self) -> BoxedSqlQuery<'static, Sqlite, diesel::query_builder::SqlQuery> {
+        let mut query = diesel::sql_query(self.text).into_boxed::<Sqlite>();
+        for bind in self.binds {
+            query = match bind {
+                Bind::Int(v) => query.bind::<BigInt, _>(v),
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Date(v) => query.bind::<Date, _>(v),
+                Bind::Timestamp(v) => query.bind::<Timestamp, _>(v),
+            };
+        }
+        query
+    }
+
+    fn pg(self) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
+        let mut query = diesel::sql_query(self.text).into_boxed::<Pg>();
+        for bind in self.binds {
+            query = match bind {
+                Bind::Int(v) => query.bind::<BigInt, _>(v),
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Date(v) => query.bind::<Date, _>(v),
+                Bind::Timestamp(v) => query.bind::<Timestamp, _>(v),
+            };
+        }
+        query
+    }
+}
+
+fn like_pattern(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn text_query(sql: &mut Sql, terms: &[String]) {
+    let last = terms.len() - 1;
+    let query = if sql.postgres {
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| if i == last { format!("{t}:*") } else { t.clone() })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    } else {
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| if i == last { format!("\"{t}\"*") } else { format!("\"{t}\"") })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if sql.postgres {
+        sql.push("to_tsquery('simple', ").bind(Bind::Text(query)).push(")");
+    } else {
+        sql.bind(Bind::Text(query));
+    }
+}
+
+/// FROM and WHERE for the filters.
+fn from_where(sql: &mut Sql, filters: &Filters) {
+    let texts = !filters.terms.is_empty();
+    sql.push(" FROM agency_contractors ac");
+    if texts {
+        if sql.postgres {
+            sql.push(" JOIN contractor_search s ON s.agency_contractor_id = ac.id");
+        } else {
+            sql.push(" JOIN contractor_search ON contractor_search.rowid = ac.id");
+        }
+    }
+    sql.push(" WHERE ac.agency_id = ").bind(Bind::Int(filters.agency_id));
+    if texts {
+        if sql.postgres {
+            sql.push(" AND s.document @@ ");
+        } else {
+            sql.push(" AND contractor_search MATCH ");
+        }
+        text_query(sql, &filters.terms);
+    }
+    if !filters.include_archived {
+        sql.push(" AND ac.archived_at IS NULL");
+    }
+    for key in &filters.skill_keys {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM agency_contractor_skills k JOIN skills sk ON sk.id = k.skill_id \
+             WHERE k.agency_contractor_id = ac.id AND sk.key = ",
+        )
+        .bind(Bind::Text(key.clone()))
+        .push(")");
+    }
+    if let Some(date) = filters.available_by {
+        sql.push(" AND ac.available_on <= ").bind(Bind::Date(date));
+    }
+    if let Some(max) = filters.max_hourly_minor {
+        sql.push(" AND ac.rate_hourly_minor <= ").bind(Bind::Int(max));
+    }
+    if let Some(location) = &filters.location {
+        sql.push(" AND ac.location_key LIKE ").bind(Bind::Text(like_pattern(location))).push(" ESCAPE '\\'");
+    }
+    if let Some(remote) = &filters.remote {
+        sql.push(" AND ac.remote IN (").bind(Bind::Text(remote.clone())).push(", 'any')");
+    }
+    if let Some(tag) = &filters.tag {
+        sql.push(" AND (',' || ac.tags || ',') LIKE ")
+            .bind(Bind::Text(format!("%,{},%", tag.replace(['%', '_', '\\'], ""))));
+    }
+}
+
+/// A page of matching records as `T` (its fields: every `agency_contractors` column plus
+/// `rank` (Double) and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
+pub fn search_contractors<T>(
+    conn: &mut DbConnection,
+    filters: &Filters,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
+{
+    let postgres = matches!(conn, DbConnection::Postgresql(_));
+    let mut sql = Sql::new(postgres);
+    let texts = !filters.terms.is_empty();
+    let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
+    sql.push("SELECT ac.*, ");
+    match (texts, postgres) {
+        (true, true) => {
+            sql.push("CAST(ts_rank(s.document, ");
+            text_query(&mut sql, &filters.terms);
+            sql.push(") AS DOUBLE PRECISION) AS rank");
+        }
+        (true, false) => {
+            sql.push("-bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0) AS rank");
+        }
+        (false, true) => {
+            sql.push("CAST(0 AS DOUBLE PRECISION) AS rank");
+        }
+        (false, false) => {
+            sql.push("CAST(0 AS REAL) AS rank");
+        }
+    }
+    if postgres {
+        sql.push(
+            ", (SELECT string_agg(sk.name, ', ' ORDER BY sk.name) FROM agency_contractor_skills k \
+             JOIN skills sk ON sk.id = k.skill_id WHERE k.agency_contractor_id = ac.id) AS skill_names",
+        );
+    } else {
+        sql.push(
+            ", (SELECT group_concat(name, ', ') FROM (SELECT sk.name AS name FROM agency_contractor_skills k \
+             JOIN skills sk ON sk.id = k.skill_id WHERE k.agency_contractor_id = ac.id ORDER BY sk.name)) AS skill_names",
+        );
+    }
+    from_where(&mut sql, filters);
+    let rate_key = "COALESCE(ac.rate_hourly_minor, 9223372036854775807)";
+    let mut offset = 0;
+    match (sort, cursor) {
+        (Sort::Relevance, Some(Cursor::Offset(n))) => offset = *n,
+        (Sort::Availability, Some(Cursor::Available(date, id))) => {
+            sql.push(" AND (ac.available_on > ").bind(Bind::Date(*date));
+            sql.push(" OR (ac.available_on = ")
+                .bind(Bind::Date(*date))
+                .push(" AND ac.id > ")
+                .bind(Bind::Int(*id))
+                .push("))");
+        }
+        (Sort::Rate, Some(Cursor::Rate(key, id))) => {
+            sql.push(&format!(" AND ({rate_key} > ")).bind(Bind::Int(*key));
+            sql.push(&format!(" OR ({rate_key} = "))
+                .bind(Bind::Int(*key))
+                .push(" AND ac.id > ")
+                .bind(Bind::Int(*id))
+                .push("))");
+        }
+        (Sort::Updated, Some(Cursor::Updated(at, id))) => {
+            sql.push(" AND (ac.updated_at < ").bind(Bind::Timestamp(*at));
+            sql.push(" OR (ac.updated_at = ")
+                .bind(Bind::Timestamp(*at))
+                .push(" AND ac.id < ")
+                .bind(Bind::Int(*id))
+                .push("))");
+        }
+        (Sort::Name, Some(Cursor::Name(name, id))) => {
+            sql.push(" AND (lower(ac.name) > ").bind(Bind::Text(name.clone()));
+            sql.push(" OR (lower(ac.name) = ")
+                .bind(Bind::Text(name.clone()))
+                .push(" AND ac.id > ")
+                .bind(Bind::Int(*id))
+                .push("))");
+        }
+        _ => {}
+    }
+    sql.push(match sort {
+        Sort::Relevance => " ORDER BY rank DESC, ac.id ASC",
+        Sort::Availability => " ORDER BY ac.available_on ASC, ac.id ASC",
+        Sort::Rate => " ORDER BY COALESCE(ac.rate_hourly_minor, 9223372036854775807) ASC, ac.id ASC",
+        Sort::Updated => " ORDER BY ac.updated_at DESC, ac.id DESC",
+        Sort::Name => " ORDER BY lower(ac.name) ASC, ac.id ASC",
+    });
+    sql.push(" LIMIT ").bind(Bind::Int(limit));
+    if offset > 0 {
+        sql.push(" OFFSET ").bind(Bind::Int(offset));
+    }
+    match conn {
+        DbConnection::Sqlite(c) => sql.sqlite().load(c),
+        DbConnection::Postgresql(c) => sql.pg().load(c),
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many records match, counting at most `cap` (so a broad search stays cheap).
+pub fn count_contractors(conn: &mut DbConnection, filters: &Filters, cap: i64) -> QueryResult<i64> {
+    let postgres = matches!(conn, DbConnection::Postgresql(_));
+    let mut sql = Sql::new(postgres);
+    sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one");
+    from_where(&mut sql, filters);
+    sql.push(" LIMIT ").bind(Bind::Int(cap)).push(") capped");
+    let row: Count = match conn {
+        DbConnection::Sqlite(c) => sql.sqlite().get_result(c)?,
+        DbConnection::Postgresql(c) => sql.pg().get_result(c)?,
+    };
+    Ok(row.n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_keep_letters_and_digits_only() {
+        assert_eq!(
+            terms("  Rust, \"Postgres\" -- DROP TABLE x; C++ "),
+            ["rust", "postgres", "drop", "table", "x", "c"]
+        );
+        assert!(terms("'\"*()").is_empty());
+    }
+
+    #[test]
+    fn cursors_survive_a_round_trip() {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_micro_opt(9, 30, 1, 123_456).unwrap();
+        for cursor in [
+            Cursor::Offset(50),
+            Cursor::Available(NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(), 7),
+            Cursor::Rate(8_000, 3),
+            Cursor::Updated(at, 12),
+            Cursor::Name("o'brien: jo".into(), 9),
+        ] {
+            assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        }
+        assert_eq!(Cursor::decode("x:1:2"), None);
+        assert_eq!(Cursor::decode("u:1:yesterday"), None);
+    }
+}
