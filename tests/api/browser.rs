@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -16,16 +17,32 @@ use crate::helpers::{PASSWORD, spawn_app};
 /// A headless Chromium under chromedriver, killed (with its whole process group) when dropped.
 pub struct Browser {
     pub client: Client,
-    driver: Child,
-    _dir: tempfile::TempDir,
+    _driver: Driver,
 }
 
-impl Drop for Browser {
+/// The chromedriver process, with the Chromium it starts, and its temporary folder (profile,
+/// `TMPDIR`, log). Dropping it kills the whole process group, so a test that panics leaves no
+/// browser running.
+struct Driver {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Driver {
     fn drop(&mut self) {
-        // chromedriver runs in its own process group; kill the group so no Chromium is left.
-        let group = format!("-{}", self.driver.id());
+        // chromedriver runs in its own process group and Chromium inherits it: kill the group.
+        let group = format!("-{}", self.child.id());
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.driver.wait();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    /// The end of chromedriver's log, to explain a failure.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("chromedriver.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
     }
 }
 
@@ -56,13 +73,17 @@ pub async fn start_browser(phone: bool) -> Option<Browser> {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
+        .arg(format!("--log-path={}", dir.path().join("chromedriver.log").display()))
         .env("TMPDIR", dir.path())
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()
         .expect("start chromedriver");
-    let profile = dir.path().join("profile");
+    // From here on the guard owns the process: every early exit below kills it.
+    let driver = Driver { child, dir };
+    let profile = driver.dir.path().join("profile");
     let mut options = json!({
         "binary": chromium,
         "args": [
@@ -79,16 +100,17 @@ pub async fn start_browser(phone: bool) -> Option<Browser> {
     capabilities.insert("goog:chromeOptions".into(), options);
     let url = format!("http://127.0.0.1:{port}");
     let mut last_error = String::new();
-    for _ in 0..100 {
+    // chromedriver needs a moment to listen; Chromium's first start takes a few seconds more.
+    for _ in 0..150 {
         match ClientBuilder::new(HttpConnector::new()).capabilities(capabilities.clone()).connect(&url).await {
-            Ok(client) => return Some(Browser { client, driver: child, _dir: dir }),
+            Ok(client) => return Some(Browser { client, _driver: driver }),
             Err(e) => {
                 last_error = e.to_string();
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     }
-    panic!("chromedriver did not start: {last_error}");
+    panic!("chromedriver did not start a browser: {last_error}\n{}", driver.log_tail());
 }
 
 impl Browser {
@@ -99,14 +121,49 @@ impl Browser {
 
     /// Types into the input with this id.
     pub async fn fill(&self, id: &str, value: &str) {
-        let field = self.client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("no #{id}"));
+        let field = self.find(&format!("#{id}")).await;
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
 
-    /// Clicks the first element matching `css`.
+    /// The first element matching `css`; a missing one fails the test with the page it was
+    /// looked for on.
+    pub async fn find(&self, css: &str) -> Element {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => panic!("no {css} ({e}) on {}:\n{}", self.path().await, self.text().await),
+        }
+    }
+
+    /// Clicks the first element matching `css` (for clicks that stay on the page).
     pub async fn click(&self, css: &str) {
-        self.client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Clicks the first element matching `css` (a submit button or a link) and waits until the
+    /// next page has loaded, so that what follows reads the new page, not the old one.
+    pub async fn submit(&self, css: &str) {
+        let old_page = self.client.find(Locator::Css("html")).await.expect("a page is open");
+        self.click(css).await;
+        // The old page's root element stops answering once the next page has replaced it
+        // (chromedriver says "stale element" or, mid-swap, "node does not belong to the document").
+        let mut replaced = false;
+        for _ in 0..200 {
+            if old_page.tag_name().await.is_err() {
+                replaced = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(replaced, "clicking {css} did not lead to a new page; still on {}", self.path().await);
+        for _ in 0..200 {
+            let state = self.client.execute("return document.readyState", vec![]).await;
+            if state.is_ok_and(|s| s == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page loaded after clicking {css}");
     }
 
     /// The page's visible text.
@@ -121,6 +178,11 @@ impl Browser {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         }
+    }
+
+    /// Ends the WebDriver session, so Chromium exits cleanly; chromedriver is killed on drop.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
     }
 }
 
@@ -138,24 +200,24 @@ async fn an_agency_is_set_up_and_a_recruiter_joins_from_the_emailed_link() {
     browser.fill("f-name", "Ada Admin").await;
     browser.fill("f-email", "ada@acme.test").await;
     browser.fill("f-password", PASSWORD).await;
-    browser.click("form[action='/setup'] button[type=submit]").await;
+    browser.submit("form[action='/setup'] button[type=submit]").await;
     assert_eq!(browser.path().await, "/admin/team");
     assert!(browser.text().await.contains("Welcome to NextGig, Ada Admin"));
 
     // Sign out and back in.
-    browser.click("form[action='/logout'] button").await;
+    browser.submit("form[action='/logout'] button").await;
     assert!(browser.text().await.contains("You have signed out."));
     browser.fill("f-email", "ada@acme.test").await;
     browser.fill("f-password", PASSWORD).await;
-    browser.click("form[action='/login'] button[type=submit]").await;
+    browser.submit("form[action='/login'] button[type=submit]").await;
     assert!(browser.text().await.contains("Good to see you, Ada"));
 
     // Invite a recruiter.
     browser.open(&format!("{}/admin/team", app.address)).await;
     browser.fill("f-email", "rita@acme.test").await;
-    browser.click("form[action='/admin/invitations'] button[type=submit]").await;
+    browser.submit("form[action='/admin/invitations'] button[type=submit]").await;
     assert!(browser.text().await.contains("Invitation sent to rita@acme.test."));
-    browser.click("form[action='/logout'] button").await;
+    browser.submit("form[action='/logout'] button").await;
 
     // The recruiter follows the emailed link, chooses a password and is signed in.
     let link = app.last_email_to("rita@acme.test").await.link(&format!("{}/invitations/", app.address));
@@ -163,16 +225,17 @@ async fn an_agency_is_set_up_and_a_recruiter_joins_from_the_emailed_link() {
     assert!(browser.text().await.contains("Join Acme Staffing"));
     browser.fill("f-name", "Rita Recruiter").await;
     browser.fill("f-password", PASSWORD).await;
-    browser.click("main form button[type=submit]").await;
+    browser.submit("main form button[type=submit]").await;
     assert_eq!(browser.path().await, "/");
     let home = browser.text().await;
     assert!(home.contains("Welcome to Acme Staffing. You are signed in."), "{home}");
     assert!(home.contains("Good to see you, Rita"));
 
     // And can sign in again later with that password.
-    browser.click("form[action='/logout'] button").await;
+    browser.submit("form[action='/logout'] button").await;
     browser.fill("f-email", "rita@acme.test").await;
     browser.fill("f-password", PASSWORD).await;
-    browser.click("form[action='/login'] button[type=submit]").await;
+    browser.submit("form[action='/login'] button[type=submit]").await;
     assert!(browser.text().await.contains("Good to see you, Rita"));
+    browser.close().await;
 }
