@@ -30,9 +30,9 @@ pub const CONTENT_SECURITY_POLICY: &str =
 /// Opens the database (migrating it) and builds the shared state.
 pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupError> {
     let options = PoolOptions { max_size: config.db_pool_size, timeout: config.db_timeout() };
-    let (pool, target) = db::open(&config.database_url, &options)?;
+    let (pool, target, statements) = db::open(&config.database_url, &options)?;
     let hasher = PasswordHasher::new(config.hashing_permits());
-    Ok(AppState { pool, backend: target.backend(), config: Arc::new(config), clock, hasher })
+    Ok(AppState { pool, backend: target.backend(), config: Arc::new(config), clock, hasher, statements })
 }
 
 /// A bound, ready-to-run server with its state.

@@ -7,7 +7,7 @@ use actix_web::web;
 use crate::auth::password::PasswordHasher;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{Backend, DbConnection, DbPool};
+use crate::db::{Backend, DbConnection, DbPool, StatementCounter};
 use crate::error::AppError;
 
 /// The application's shared state.
@@ -23,6 +23,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Password hashing with a bound on how many run at once.
     pub hasher: PasswordHasher,
+    /// How many statements the pool has run (for statement-count tests and diagnostics).
+    pub statements: StatementCounter,
 }
 
 impl AppState {

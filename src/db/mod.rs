@@ -5,10 +5,12 @@ pub mod schema;
 pub mod search;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, InstrumentationEvent, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -204,10 +206,24 @@ pub fn redact(raw: &str) -> String {
     }
 }
 
-/// r2d2's factory for our connections: the backend is chosen once, from the URL.
+/// r2d2's factory for our connections: the backend is chosen once, from the URL. It also counts
+/// every statement its connections run (tests use it to prove a page's statement count does not
+/// grow with the data).
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
+    statements: Arc<AtomicU64>,
+}
+
+/// A running count of the statements a pool's connections have run.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// The error r2d2 reports when a pooled connection cannot be opened.
@@ -220,7 +236,14 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.target.connect().map_err(|e| ConnectError(e.to_string()))
+        let mut conn = self.target.connect().map_err(|e| ConnectError(e.to_string()))?;
+        let statements = self.statements.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                statements.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
@@ -250,7 +273,7 @@ impl Default for PoolOptions {
 
 /// Opens the database named by `raw_url`, applies migrations, and returns a pool.
 /// Fails within seconds, naming the problem, when the database cannot be reached.
-pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTarget), SetupError> {
+pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTarget, StatementCounter), SetupError> {
     let target = DatabaseTarget::parse(raw_url)?;
     // One direct connection first: its error says exactly what is wrong.
     let mut first = target.connect()?;
@@ -260,14 +283,15 @@ pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTar
         Backend::Sqlite => 4,
         Backend::Postgres => 16,
     });
+    let counter = StatementCounter::default();
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(options.timeout)
         .test_on_check_out(false)
-        .build(ConnectionManager { target: target.clone() })
+        .build(ConnectionManager { target: target.clone(), statements: counter.0.clone() })
         .map_err(|e| SetupError::Pool(e.to_string()))?;
-    Ok((pool, target))
+    Ok((pool, target, counter))
 }
 
 /// Applies every pending migration for the connection's backend. On PostgreSQL an advisory lock

@@ -308,7 +308,8 @@ fn from_where(sql: &mut Sql, filters: &Filters) {
 }
 
 /// A page of matching records as `T` (its fields: every `agency_contractors` column plus
-/// `rank` (Double) and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
+/// `name_key` (Text: the name as the database lower-cases it, for the name cursor), `rank` (Double)
+/// and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
 pub fn search_contractors<T>(
     conn: &mut DbConnection,
     filters: &Filters,
@@ -323,7 +324,7 @@ where
     let mut sql = Sql::new(postgres);
     let texts = !filters.terms.is_empty();
     let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
-    sql.push("SELECT ac.*, ");
+    sql.push("SELECT ac.*, lower(ac.name) AS name_key, ");
     match (texts, postgres) {
         (true, true) => {
             sql.push("CAST(ts_rank(s.document, ");

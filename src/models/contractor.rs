@@ -134,12 +134,12 @@ impl Contractor {
     }
 
     /// Whole days since availability was last confirmed, if ever.
-    pub fn confirmed_days_ago(&self, now: NaiveDateTime) -> Option<i64> {
-        self.availability_confirmed_at.map(|at| (now - at).num_days().max(0))
+    pub fn confirmed_days_ago(&self, now: &NaiveDateTime) -> Option<i64> {
+        self.availability_confirmed_at.map(|at| (*now - at).num_days().max(0))
     }
 
     /// "fresh" (≤ 14 days), "aging" (amber, 15–30 days) or "stale" (grey, over 30 days or never).
-    pub fn freshness(&self, now: NaiveDateTime) -> &'static str {
+    pub fn freshness(&self, now: &NaiveDateTime) -> &'static str {
         match self.confirmed_days_ago(now) {
             Some(days) if days <= 14 => "fresh",
             Some(days) if days <= 30 => "aging",
@@ -148,7 +148,7 @@ impl Contractor {
     }
 
     /// "confirmed today", "confirmed 3 days ago", "never confirmed".
-    pub fn confirmed_text(&self, now: NaiveDateTime) -> String {
+    pub fn confirmed_text(&self, now: &NaiveDateTime) -> String {
         match self.confirmed_days_ago(now) {
             None => "never confirmed".into(),
             Some(0) => "confirmed today".into(),
@@ -664,7 +664,7 @@ pub fn reindex(conn: &mut DbConnection, record: &Contractor) -> Result<(), AppEr
             id: record.id,
             agency_id: record.agency_id,
             name: &record.name,
-            headline: record.headline.as_deref().unwrap_or(""),
+            headline: &[record.headline.as_deref().unwrap_or(""), record.location.as_deref().unwrap_or("")].join(" "),
             summary: record.summary.as_deref().unwrap_or(""),
             skills: &skills.join(" "),
             notes: &[record.notes.as_deref().unwrap_or(""), &record.tags.as_deref().unwrap_or("").replace(',', " ")]
@@ -865,4 +865,210 @@ pub fn team_choices(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(
 pub fn owner_name(conn: &mut DbConnection, record: &Contractor) -> Result<Option<String>, AppError> {
     let Some(owner) = record.owner_id else { return Ok(None) };
     Ok(users::table.find(owner).select(users::name).first(conn).optional()?)
+}
+
+/// The search form (`GET /contractors`), as submitted. `skill` may repeat and each value may
+/// hold several comma-separated skills.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct SearchInput {
+    pub q: String,
+    pub skill: Vec<String>,
+    pub available_by: String,
+    pub max_rate: String,
+    pub rate_unit: String,
+    pub location: String,
+    pub remote: String,
+    pub tag: String,
+    pub sort: String,
+    pub archived: String,
+    pub after: String,
+}
+
+/// Sort choices of the search page: (stored, shown).
+pub const SORTS: &[(&str, &str)] = &[
+    ("relevance", "Best match"),
+    ("availability", "Soonest available"),
+    ("rate", "Lowest rate"),
+    ("updated", "Recently updated"),
+    ("name", "Name"),
+];
+
+/// Ways of working a search can ask for: (stored, shown).
+pub const REMOTE_FILTERS: &[(&str, &str)] =
+    &[("remote", "Works remotely"), ("hybrid", "Works hybrid"), ("onsite", "Works on site")];
+
+/// Most skills in one search.
+pub const MAX_SEARCH_SKILLS: usize = 20;
+/// Rows per page of search results.
+pub const PAGE_SIZE: i64 = 50;
+/// Counts stop at this many matches.
+pub const COUNT_CAP: i64 = 1_000;
+
+/// A checked search.
+#[derive(Clone, Debug)]
+pub struct Search {
+    pub filters: search::Filters,
+    pub sort: search::Sort,
+    pub cursor: Option<search::Cursor>,
+    /// The skills searched for, as shown.
+    pub skill_names: Vec<String>,
+}
+
+impl SearchInput {
+    /// The skills asked for, normalised, without repeats.
+    fn skills(&self) -> Result<Vec<(String, String)>, String> {
+        skill::parse_list_of_at_most(&self.skill.join(","), MAX_SEARCH_SKILLS)
+    }
+
+    /// True when any filter or words are given.
+    pub fn is_filtered(&self) -> bool {
+        !(self.q.trim().is_empty()
+            && self.skill.iter().all(|s| s.trim().is_empty())
+            && self.available_by.trim().is_empty()
+            && self.max_rate.trim().is_empty()
+            && self.location.trim().is_empty()
+            && self.remote.trim().is_empty()
+            && self.tag.trim().is_empty())
+    }
+
+    /// The skill field as typed back into the form.
+    pub fn skill_text(&self) -> String {
+        self.skill.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Checks every parameter; problems are reported per field.
+    pub fn validate(&self, scope: AgencyScope) -> Result<Search, AppError> {
+        let mut errors = FieldErrors::default();
+        if self.q.chars().count() > 500 {
+            errors.add("q", "Search words are too long (at most 500 characters).");
+        }
+        let skills = match self.skills() {
+            Ok(skills) => skills,
+            Err(message) => {
+                errors.add("skill", message);
+                Vec::new()
+            }
+        };
+        let available_by = validation::optional_date(&mut errors, "available_by", "Available by", &self.available_by);
+        let unit = if self.rate_unit.trim().is_empty() {
+            "hour"
+        } else {
+            validation::optional_choice(&mut errors, "rate_unit", "Rate unit", &self.rate_unit, money::RATE_UNITS)
+                .unwrap_or("hour")
+        };
+        let max_hourly_minor = match self.max_rate.trim() {
+            "" => None,
+            raw => match money::parse_amount(raw) {
+                Ok(minor) => Some(money::hourly(minor, unit)),
+                Err(why) => {
+                    errors.add("max_rate", format!("Maximum rate {why}."));
+                    None
+                }
+            },
+        };
+        let location = validation::optional(&mut errors, "location", "Location", &self.location, MAX_SHORT)
+            .map(|l| l.to_lowercase());
+        let remote = validation::optional_choice(&mut errors, "remote", "Way of working", &self.remote, REMOTE_FILTERS);
+        let tag = validation::optional(&mut errors, "tag", "Tag", &self.tag, MAX_TAG).map(|t| t.to_lowercase());
+        let sort = match self.sort.as_str() {
+            "" | "relevance" => search::Sort::Relevance,
+            "availability" => search::Sort::Availability,
+            "rate" => search::Sort::Rate,
+            "updated" => search::Sort::Updated,
+            "name" => search::Sort::Name,
+            _ => {
+                errors.add("sort", "Choose one of the listed orders.");
+                search::Sort::Relevance
+            }
+        };
+        let cursor = match self.after.trim() {
+            "" => None,
+            raw => match search::Cursor::decode(raw) {
+                Some(cursor) => Some(cursor),
+                None => {
+                    errors.add("after", "This page link is broken; start again from the first page.");
+                    None
+                }
+            },
+        };
+        let skill_names = skills.iter().map(|(_, name)| name.clone()).collect();
+        errors.finish(Search {
+            filters: search::Filters {
+                agency_id: scope.agency_id(),
+                terms: search::terms(&self.q),
+                skill_keys: skills.into_iter().map(|(key, _)| key).collect(),
+                available_by,
+                max_hourly_minor,
+                location,
+                remote: remote.map(str::to_string),
+                tag,
+                include_archived: matches!(self.archived.as_str(), "1" | "on" | "true"),
+            },
+            sort,
+            cursor,
+            skill_names,
+        })
+    }
+}
+
+/// One search result: the record, its rank and its skills.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct SearchHit {
+    #[diesel(embed)]
+    pub contractor: Contractor,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub name_key: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub rank: f64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub skill_names: Option<String>,
+}
+
+impl SearchHit {
+    /// The skills, in name order.
+    pub fn skills(&self) -> Vec<&str> {
+        self.skill_names.as_deref().map(|s| s.split(", ").collect()).unwrap_or_default()
+    }
+}
+
+/// A page of search results.
+#[derive(Clone, Debug)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// Matches in all, counted up to [`COUNT_CAP`].
+    pub total: i64,
+    /// Where the next page starts, if there is one.
+    pub next: Option<search::Cursor>,
+}
+
+/// Runs a checked search: one statement for the page (with skills), one for the bounded count.
+pub fn search(conn: &mut DbConnection, query: &Search) -> Result<SearchResults, AppError> {
+    let mut hits: Vec<SearchHit> =
+        search::search_contractors(conn, &query.filters, query.sort, query.cursor.as_ref(), PAGE_SIZE + 1)?;
+    let more = hits.len() as i64 > PAGE_SIZE;
+    hits.truncate(PAGE_SIZE as usize);
+    let effective = if query.sort == search::Sort::Relevance && query.filters.terms.is_empty() {
+        search::Sort::Updated
+    } else {
+        query.sort
+    };
+    let next = more.then(|| hits.last()).flatten().map(|last| {
+        let c = &last.contractor;
+        match effective {
+            search::Sort::Relevance => {
+                let offset = match query.cursor {
+                    Some(search::Cursor::Offset(n)) => n,
+                    _ => 0,
+                };
+                search::Cursor::Offset(offset + PAGE_SIZE)
+            }
+            search::Sort::Availability => search::Cursor::Available(c.available_on, c.id),
+            search::Sort::Rate => search::Cursor::Rate(c.rate_hourly_minor.unwrap_or(i64::MAX), c.id),
+            search::Sort::Updated => search::Cursor::Updated(c.updated_at, c.id),
+            search::Sort::Name => search::Cursor::Name(last.name_key.clone(), c.id),
+        }
+    });
+    let total = search::count_contractors(conn, &query.filters, COUNT_CAP)?;
+    Ok(SearchResults { hits, total, next })
 }

@@ -108,8 +108,13 @@ pub fn normalize(raw: &str) -> Option<(String, String)> {
 }
 
 /// Splits a comma-, semicolon- or line-separated list into normalised skills, without repeats,
-/// in the order given. Reports names that are too long and lists that are too long.
+/// in the order given. Reports names that are too long and lists of more than [`MAX_SKILLS`].
 pub fn parse_list(raw: &str) -> Result<Vec<(String, String)>, String> {
+    parse_list_of_at_most(raw, MAX_SKILLS)
+}
+
+/// Like [`parse_list`], with a different limit on how many skills.
+pub fn parse_list_of_at_most(raw: &str, max: usize) -> Result<Vec<(String, String)>, String> {
     let mut seen = BTreeMap::new();
     let mut out = Vec::new();
     for part in raw.split([',', ';', '\n']) {
@@ -124,8 +129,8 @@ pub fn parse_list(raw: &str) -> Result<Vec<(String, String)>, String> {
             out.push((key, name));
         }
     }
-    if out.len() > MAX_SKILLS {
-        return Err(format!("At most {MAX_SKILLS} skills (this list has {}).", out.len()));
+    if out.len() > max {
+        return Err(format!("Use at most {max} skills (this list has {}).", out.len()));
     }
     Ok(out)
 }
@@ -208,7 +213,7 @@ mod tests {
         let names: Vec<_> = parsed.iter().map(|(_, n)| n.as_str()).collect();
         assert_eq!(names, ["Rust", "PostgreSQL", "Go"]);
         let many = (0..41).map(|n| format!("skill{n}")).collect::<Vec<_>>().join(",");
-        assert!(parse_list(&many).unwrap_err().contains("At most 40 skills"));
+        assert!(parse_list(&many).unwrap_err().contains("at most 40 skills"));
         assert!(parse_list(&"x".repeat(61)).is_err());
     }
 }

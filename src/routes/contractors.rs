@@ -1,9 +1,353 @@
-//! `/contractors` (being built).
+//! `/contractors`: the agency's contractor records — search, create, view, edit, archive.
 
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use crate::auth::{CsrfForm, Staff};
+use crate::error::AppError;
+use crate::models::agency::AgencyScope;
+use crate::models::conflict::{FieldChange, Saved};
+use crate::models::contractor::{
+    self, Contractor, ContractorInput, CreateOutcome, Duplicate, SearchInput, SearchResults,
+};
+use crate::models::validation::FieldErrors;
+use crate::pages::{self, Flash, Layout, Section};
+use crate::routes::sessions::Empty;
+use crate::routes::{HtmlQuery, parse_id};
+use crate::state::AppState;
 
 /// Registers this resource's routes.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{get, post, resource};
+    cfg.service(resource("/contractors").route(get().to(index)).route(post().to(create)))
+        .service(resource("/contractors/new").route(get().to(new)))
+        .service(resource("/contractors/{id}").route(get().to(show)).route(post().to(update)))
+        .service(resource("/contractors/{id}/edit").route(get().to(edit)))
+        .service(resource("/contractors/{id}/archive").route(post().to(archive)))
+        .service(resource("/contractors/{id}/unarchive").route(post().to(unarchive)))
+        .service(resource("/contractors/{id}/availability/confirm").route(post().to(confirm_availability)));
+}
 
 /// This resource's routes as (method, path pattern).
-pub const ROUTES: &[(&str, &str)] = &[];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/contractors"),
+    ("POST", "/contractors"),
+    ("GET", "/contractors/new"),
+    ("GET", "/contractors/{id}"),
+    ("POST", "/contractors/{id}"),
+    ("GET", "/contractors/{id}/edit"),
+    ("POST", "/contractors/{id}/archive"),
+    ("POST", "/contractors/{id}/unarchive"),
+    ("POST", "/contractors/{id}/availability/confirm"),
+];
+
+#[derive(Template)]
+#[template(path = "contractors/index.html")]
+struct SearchPage {
+    layout: Layout,
+    form: SearchInput,
+    errors: FieldErrors,
+    results: Option<SearchResults>,
+    skill_names: Vec<String>,
+    now: NaiveDateTime,
+}
+
+impl SearchPage {
+    fn next_url(&self) -> Option<String> {
+        let next = self.results.as_ref()?.next.as_ref()?;
+        let mut query = self.form.clone();
+        query.after = next.encode();
+        Some(format!("/contractors?{}", serde_html_form::to_string(&query).ok()?))
+    }
+
+    fn first_url(&self) -> Option<String> {
+        if self.form.after.is_empty() {
+            return None;
+        }
+        let mut query = self.form.clone();
+        query.after.clear();
+        Some(format!("/contractors?{}", serde_html_form::to_string(&query).ok()?))
+    }
+
+    fn total_text(&self) -> String {
+        match &self.results {
+            Some(r) if r.total >= contractor::COUNT_CAP => format!("{}+ contractors", contractor::COUNT_CAP),
+            Some(r) if r.total == 1 => "1 contractor".into(),
+            Some(r) => format!("{} contractors", r.total),
+            None => String::new(),
+        }
+    }
+}
+
+/// `GET /contractors`: search the agency's contractors.
+pub async fn index(
+    app: web::Data<AppState>,
+    staff: Staff,
+    query: HtmlQuery<SearchInput>,
+) -> Result<HttpResponse, AppError> {
+    let form = query.0;
+    let now = app.clock.now();
+    let layout = staff.session.layout(Section::Contractors);
+    match form.validate(staff.scope) {
+        Ok(search) => {
+            let skill_names = search.skill_names.clone();
+            let results = app.db(move |conn| contractor::search(conn, &search)).await?;
+            pages::html(&SearchPage {
+                layout,
+                form,
+                errors: FieldErrors::default(),
+                results: Some(results),
+                skill_names,
+                now,
+            })
+        }
+        Err(AppError::Invalid(errors)) => pages::html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SearchPage { layout, form, errors, results: None, skill_names: Vec::new(), now },
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contractors/form.html")]
+struct FormPage {
+    layout: Layout,
+    /// `None` for a new record.
+    record: Option<Contractor>,
+    form: ContractorInput,
+    errors: FieldErrors,
+    team: Vec<(String, String)>,
+    duplicate: Option<Duplicate>,
+    conflict: Vec<FieldChange>,
+}
+
+impl FormPage {
+    fn action(&self) -> String {
+        self.record.as_ref().map_or_else(|| "/contractors".to_string(), |r| format!("/contractors/{}", r.id))
+    }
+}
+
+async fn form_page(
+    app: &AppState,
+    staff: &Staff,
+    record: Option<Contractor>,
+    form: ContractorInput,
+    errors: FieldErrors,
+    duplicate: Option<Duplicate>,
+    conflict: Vec<FieldChange>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let scope = staff.scope;
+    let team = app.db(move |conn| contractor::team_choices(conn, scope)).await?;
+    let layout = staff.session.layout(Section::Contractors);
+    pages::html_with_status(status, &FormPage { layout, record, form, errors, team, duplicate, conflict })
+}
+
+/// `GET /contractors/new`.
+pub async fn new(app: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let form = ContractorInput {
+        owner_id: staff.user.id.to_string(),
+        availability: "now".into(),
+        remote: "any".into(),
+        rate_currency: "EUR".into(),
+        rate_unit: "hour".into(),
+        ..ContractorInput::default()
+    };
+    form_page(&app, &staff, None, form, FieldErrors::default(), None, Vec::new(), StatusCode::OK).await
+}
+
+fn duplicate_errors(duplicate: &Duplicate) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let field = if duplicate.matched_on == "email" { "email" } else { "phone" };
+    errors.add(field, format!("{} already has this {}.", duplicate.name, duplicate.matched_on));
+    errors
+}
+
+/// `POST /contractors`.
+pub async fn create(
+    app: web::Data<AppState>,
+    staff: Staff,
+    form: CsrfForm<ContractorInput>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let valid = match form.validate() {
+        Ok(valid) => valid,
+        Err(AppError::Invalid(errors)) => {
+            return form_page(&app, &staff, None, form, errors, None, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+        Err(e) => return Err(e),
+    };
+    let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
+    match app.db(move |conn| contractor::create(conn, scope, &valid, &actor, now)).await {
+        Ok(CreateOutcome::Created(record)) => {
+            staff.session.flash(Flash::success(format!("{} added.", record.name)));
+            Ok(pages::redirect(&format!("/contractors/{}", record.id)))
+        }
+        Ok(CreateOutcome::Duplicate(duplicate)) => {
+            let errors = duplicate_errors(&duplicate);
+            form_page(&app, &staff, None, form, errors, Some(duplicate), Vec::new(), StatusCode::CONFLICT).await
+        }
+        Err(AppError::Invalid(errors)) => {
+            form_page(&app, &staff, None, form, errors, None, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contractors/show.html")]
+struct ShowPage {
+    layout: Layout,
+    record: Contractor,
+    skills: Vec<String>,
+    owner: Option<String>,
+    now: NaiveDateTime,
+}
+
+/// Everything the contractor page shows, loaded in one go.
+fn load_page(
+    conn: &mut crate::db::DbConnection,
+    scope: AgencyScope,
+    id: i64,
+) -> Result<(Contractor, Vec<String>, Option<String>), AppError> {
+    let record = contractor::find(conn, scope, id)?;
+    let skills = contractor::skill_names(conn, &[id])?.remove(&id).unwrap_or_default();
+    let owner = contractor::owner_name(conn, &record)?;
+    Ok((record, skills, owner))
+}
+
+/// `GET /contractors/{id}`.
+pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let scope = staff.scope;
+    let (record, skills, owner) = app.db(move |conn| load_page(conn, scope, id)).await?;
+    let layout = staff.session.layout(Section::Contractors);
+    pages::html(&ShowPage { layout, record, skills, owner, now: app.clock.now() })
+}
+
+/// `GET /contractors/{id}/edit`.
+pub async fn edit(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let scope = staff.scope;
+    let (record, skills, _) = app.db(move |conn| load_page(conn, scope, id)).await?;
+    let form = ContractorInput::from_record(&record, &skills);
+    form_page(&app, &staff, Some(record), form, FieldErrors::default(), None, Vec::new(), StatusCode::OK).await
+}
+
+/// `POST /contractors/{id}`: saves an edit unless someone saved since the form was opened.
+pub async fn update(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: CsrfForm<ContractorInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let form = form.into_inner();
+    let scope = staff.scope;
+    let version: i32 = form
+        .version
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("The form has no version; reload the page.".into()))?;
+    let valid = match form.validate() {
+        Ok(valid) => valid,
+        Err(AppError::Invalid(errors)) => {
+            let record = app.db(move |conn| contractor::find(conn, scope, id)).await?;
+            return form_page(
+                &app,
+                &staff,
+                Some(record),
+                form,
+                errors,
+                None,
+                Vec::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return Err(e),
+    };
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
+    let submitted = valid.clone();
+    let outcome = app.db(move |conn| contractor::update(conn, scope, id, version, &valid, &actor, now)).await;
+    match outcome {
+        Ok(Ok(Saved::Done(record))) => {
+            staff.session.flash(Flash::success(format!("{} saved.", record.name)));
+            Ok(pages::redirect(&format!("/contractors/{}", record.id)))
+        }
+        Ok(Ok(Saved::Stale(current))) => {
+            let (current, skills, _) = app.db(move |conn| load_page(conn, scope, current.id)).await?;
+            let conflict = contractor::differences(&submitted, &current, &skills);
+            let form = ContractorInput { version: current.version.to_string(), ..form };
+            form_page(&app, &staff, Some(current), form, FieldErrors::default(), None, conflict, StatusCode::CONFLICT)
+                .await
+        }
+        Ok(Err(duplicate)) => {
+            let record = app.db(move |conn| contractor::find(conn, scope, id)).await?;
+            let errors = duplicate_errors(&duplicate);
+            form_page(&app, &staff, Some(record), form, errors, Some(duplicate), Vec::new(), StatusCode::CONFLICT).await
+        }
+        Err(AppError::Invalid(errors)) => {
+            let record = app.db(move |conn| contractor::find(conn, scope, id)).await?;
+            form_page(&app, &staff, Some(record), form, errors, None, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /contractors/{id}/archive`.
+pub async fn archive(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    set_archived(app, staff, id, true).await
+}
+
+/// `POST /contractors/{id}/unarchive`.
+pub async fn unarchive(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    set_archived(app, staff, id, false).await
+}
+
+async fn set_archived(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    archived: bool,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
+    let record = app.db(move |conn| contractor::set_archived(conn, scope, id, archived, &actor, now)).await?;
+    let message = if archived {
+        format!("{} archived. They no longer appear in searches unless you include archived records.", record.name)
+    } else {
+        format!("{} restored.", record.name)
+    };
+    staff.session.flash(Flash::success(message));
+    Ok(pages::redirect(&format!("/contractors/{id}")))
+}
+
+/// `POST /contractors/{id}/availability/confirm`: "I checked with them today".
+pub async fn confirm_availability(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
+    let record = app.db(move |conn| contractor::confirm_availability(conn, scope, id, &actor, now)).await?;
+    staff.session.flash(Flash::success(format!("{}'s availability is confirmed as of today.", record.name)));
+    Ok(pages::redirect(&format!("/contractors/{id}")))
+}

@@ -109,3 +109,21 @@ const ROUTES: &[(&str, &str)] = &[
 pub fn parse_id(raw: &str) -> Result<i64, crate::AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(crate::AppError::NotFound)
 }
+
+/// Query parameters read with `serde_html_form`, which (unlike `web::Query`) accepts repeated
+/// keys such as `skill=rust&skill=sql`.
+#[derive(Debug)]
+pub struct HtmlQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for HtmlQuery<T> {
+    type Error = crate::AppError;
+    type Future = std::future::Ready<Result<Self, crate::AppError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            serde_html_form::from_str::<T>(req.query_string()).map(HtmlQuery).map_err(|e| {
+                crate::AppError::BadRequest(format!("The address has a parameter NextGig cannot read: {e}."))
+            }),
+        )
+    }
+}

@@ -114,7 +114,7 @@ fn passwords_in_database_urls_are_never_printed() {
 fn the_default_database_is_an_sqlite_file_created_and_migrated_on_first_use() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fresh.db");
-    let (pool, target) = db::open(&format!("sqlite://{}", path.display()), &PoolOptions::default()).unwrap();
+    let (pool, target, _) = db::open(&format!("sqlite://{}", path.display()), &PoolOptions::default()).unwrap();
     assert_eq!(target.backend(), db::Backend::Sqlite);
     assert!(path.exists());
     let mut conn = pool.get().unwrap();

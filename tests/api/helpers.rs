@@ -246,6 +246,19 @@ impl TestApp {
         client
     }
 
+    /// Statements the app's database pool has run so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+
+    /// How many statements one GET of `path` by `client` runs.
+    pub async fn statements_for(&self, client: &TestClient, path: &str) -> u64 {
+        let before = self.statements();
+        let page = client.get(path).await;
+        assert!(page.status.is_success(), "GET {path}: {}", page.status);
+        self.statements() - before
+    }
+
     /// Delivers everything due in the outbox (as the background worker would).
     pub async fn deliver_mail(&self) -> usize {
         let mailer = Mailer::from_config(&self.state.config).expect("mailer");
@@ -407,6 +420,13 @@ impl TestClient {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         self.post_raw(action, &all).await
+    }
+
+    /// Adds a contractor through the form; returns the new record's id.
+    pub async fn add_contractor(&self, fields: &[(&str, &str)]) -> i64 {
+        let page = self.submit("/contractors/new", "/contractors", fields).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "contractor not created: {}", page.text);
+        page.location().trim_start_matches("/contractors/").parse().expect("an id in the redirect")
     }
 
     /// Signs in through the form.

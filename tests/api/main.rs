@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod contractors;
 mod csrf;
 mod database;
 mod headers;
@@ -12,5 +13,6 @@ mod invitations;
 mod isolation;
 mod outbox;
 mod password_reset;
+mod search;
 mod sessions;
 mod setup;

@@ -1,0 +1,254 @@
+//! Contractor search: every filter alone and combined, checked against the data; ranking;
+//! paging; bad parameters; a constant number of statements.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Page, TestApp, TestClient, spawn_app};
+
+/// Names in the result table, in order.
+fn names(page: &Page) -> Vec<String> {
+    page.texts(".results-table tbody tr td:first-child a.strong")
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn found(page: &Page) -> BTreeSet<String> {
+    names(page).into_iter().collect()
+}
+
+/// Five contractors with known skills, availability, rates, locations and ways of working.
+async fn desk(app: &TestApp) -> TestClient {
+    let (agency, _) = app.create_agency("Acme Staffing", "ada@acme.test").await;
+    app.create_recruiter(agency, "Rita", "rita@acme.test").await;
+    let rita = app.signed_in("rita@acme.test").await;
+    let people: [&[(&str, &str)]; 5] = [
+        &[
+            ("name", "Ann Rust"),
+            ("skills", "Rust, PostgreSQL"),
+            ("availability", "now"),
+            ("rate_floor", "80"),
+            ("rate_unit", "hour"),
+            ("location", "London, UK"),
+            ("remote", "remote"),
+            ("tags", "fintech"),
+        ],
+        &[
+            ("name", "Ben Go"),
+            ("skills", "Go, Kubernetes, Postgres"),
+            ("availability", "from_date"),
+            ("available_from", "2027-01-10"),
+            ("rate_floor", "600"),
+            ("rate_unit", "day"),
+            ("location", "Berlin"),
+            ("remote", "any"),
+        ],
+        &[
+            ("name", "Cleo Java"),
+            ("skills", "Java, Kubernetes"),
+            ("availability", "on_contract"),
+            ("contract_ends_on", "2027-03-31"),
+            ("rate_floor", "95"),
+            ("location", "London"),
+            ("remote", "onsite"),
+            ("summary", "Rust hobbyist"),
+        ],
+        &[
+            ("name", "Dev Ops"),
+            ("skills", "Terraform, AWS"),
+            ("availability", "not_looking"),
+            ("rate_floor", "70"),
+            ("location", "Paris"),
+            ("remote", "hybrid"),
+            ("notes", "Knows the kraken payment platform"),
+        ],
+        &[
+            ("name", "Eve NoRate"),
+            ("skills", "Rust"),
+            ("availability", "now"),
+            ("location", "Leeds"),
+            ("remote", "remote"),
+        ],
+    ];
+    for fields in people {
+        rita.add_contractor(fields).await;
+    }
+    rita
+}
+
+#[tokio::test]
+async fn each_filter_alone_returns_exactly_the_matching_contractors() {
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    let cases: Vec<(&str, &[&str])> = vec![
+        ("", &["Ann Rust", "Ben Go", "Cleo Java", "Dev Ops", "Eve NoRate"]),
+        ("skill=rust", &["Ann Rust", "Eve NoRate"]),
+        ("skill=kubernetes&skill=postgres", &["Ben Go"]),
+        ("skill=Kubernetes,%20PostgreSQL", &["Ben Go"]),
+        ("skill=cobol", &[]),
+        ("available_by=2026-12-01", &["Ann Rust", "Eve NoRate"]),
+        ("available_by=2027-01-10", &["Ann Rust", "Ben Go", "Eve NoRate"]),
+        ("available_by=2027-06-30", &["Ann Rust", "Ben Go", "Cleo Java", "Eve NoRate"]),
+        // 600/day is 75/hour; unknown rates never match a maximum.
+        ("max_rate=75", &["Ben Go", "Dev Ops"]),
+        ("max_rate=80", &["Ann Rust", "Ben Go", "Dev Ops"]),
+        ("max_rate=640&rate_unit=day", &["Ann Rust", "Ben Go", "Dev Ops"]),
+        ("location=london", &["Ann Rust", "Cleo Java"]),
+        ("location=%25", &[]),
+        ("remote=remote", &["Ann Rust", "Ben Go", "Eve NoRate"]),
+        ("remote=onsite", &["Ben Go", "Cleo Java"]),
+        ("tag=fintech", &["Ann Rust"]),
+        ("q=kraken", &["Dev Ops"]),
+        ("q=rust", &["Ann Rust", "Cleo Java", "Eve NoRate"]),
+        ("q=ru", &["Ann Rust", "Cleo Java", "Eve NoRate"]),
+        ("q=rust%20london", &["Ann Rust", "Cleo Java"]),
+        ("q=rust%20leeds", &["Eve NoRate"]),
+        ("q=%22%27%20OR%201%3D1%20--", &[]),
+    ];
+    for (query, expected) in cases {
+        let page = rita.get(&format!("/contractors?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        assert_eq!(found(&page), set(expected), "?{query}");
+    }
+}
+
+#[tokio::test]
+async fn filters_combine_as_and() {
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    let cases: Vec<(&str, &[&str])> = vec![
+        ("skill=rust&available_by=2026-12-01&max_rate=90", &["Ann Rust"]),
+        ("skill=kubernetes&remote=onsite&location=london", &["Cleo Java"]),
+        ("q=rust&remote=remote", &["Ann Rust", "Eve NoRate"]),
+        ("skill=postgresql&max_rate=600&rate_unit=day&available_by=2027-02-01", &["Ben Go"]),
+        ("skill=rust&location=paris", &[]),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(found(&rita.get(&format!("/contractors?{query}")).await), set(expected), "?{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_name_or_skill_match_ranks_above_a_summary_match() {
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    let page = rita.get("/contractors?q=rust").await;
+    let order = names(&page);
+    assert_eq!(order.last().map(String::as_str), Some("Cleo Java"), "the summary-only match comes last: {order:?}");
+    assert_eq!(order[0], "Ann Rust", "the name and skill match comes first: {order:?}");
+}
+
+#[tokio::test]
+async fn sorts_order_the_results() {
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    assert_eq!(
+        names(&rita.get("/contractors?sort=name").await),
+        ["Ann Rust", "Ben Go", "Cleo Java", "Dev Ops", "Eve NoRate"]
+    );
+    let soonest = names(&rita.get("/contractors?sort=availability").await);
+    assert_eq!(&soonest[2..], ["Ben Go", "Cleo Java", "Dev Ops"], "{soonest:?}");
+    assert_eq!(
+        names(&rita.get("/contractors?sort=rate").await),
+        ["Dev Ops", "Ben Go", "Ann Rust", "Cleo Java", "Eve NoRate"]
+    );
+    assert_eq!(names(&rita.get("/contractors?sort=updated").await)[0], "Eve NoRate");
+}
+
+#[tokio::test]
+async fn paging_returns_every_match_exactly_once_in_every_order() {
+    let app = spawn_app().await;
+    let (agency, _) = app.create_agency("Acme Staffing", "ada@acme.test").await;
+    app.create_recruiter(agency, "Rita", "rita@acme.test").await;
+    let rita = app.signed_in("rita@acme.test").await;
+    for n in 0..125 {
+        let name = format!("Person {:03} {}", (n * 37) % 125, if n % 2 == 0 { "rust" } else { "go" });
+        let rate = format!("{}", 50 + (n % 7) * 10);
+        let date = format!("2027-0{}-1{}", 1 + n % 5, n % 9);
+        let availability = if n % 3 == 0 { "now" } else { "from_date" };
+        rita.add_contractor(&[
+            ("name", &name),
+            ("skills", "Rust"),
+            ("rate_floor", &rate),
+            ("availability", availability),
+            ("available_from", &date),
+        ])
+        .await;
+    }
+    for sort in ["updated", "name", "rate", "availability", "relevance"] {
+        let mut seen = Vec::new();
+        let mut url = format!("/contractors?skill=rust&q=person&sort={sort}");
+        let mut pages = 0;
+        loop {
+            let page = rita.get(&url).await;
+            assert_eq!(page.status, StatusCode::OK, "{url}");
+            seen.extend(names(&page));
+            pages += 1;
+            let next = page
+                .html()
+                .select(&scraper::Selector::parse("a[rel=next]").unwrap())
+                .next()
+                .and_then(|a| a.value().attr("href").map(str::to_string));
+            match next {
+                Some(href) => url = href,
+                None => break,
+            }
+            assert!(pages < 10, "paging never ends");
+        }
+        assert_eq!(pages, 3, "{sort}: 50 + 50 + 25");
+        assert_eq!(seen.len(), 125, "{sort}: every row once");
+        assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 125, "{sort}: no repeats");
+    }
+    assert!(rita.get("/contractors").await.text.contains("125 contractors"));
+}
+
+#[tokio::test]
+async fn bad_search_parameters_get_a_clear_message() {
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    let fifty = (0..50).map(|n| format!("skill={n}x")).collect::<Vec<_>>().join("&");
+    let cases = [
+        (fifty.as_str(), "skill", "Use at most 20 skills"),
+        ("max_rate=-10", "max_rate", "must not be negative"),
+        ("max_rate=ten", "max_rate", "must be an amount"),
+        ("available_by=31-12-2026", "available_by", "must be a date like"),
+        ("available_by=2026-02-30", "available_by", "must be a date like"),
+        ("sort=drop", "sort", "Choose one of the listed orders."),
+        ("remote=mars", "remote", "must be one of"),
+        ("after=garbage", "after", "start again from the first page"),
+    ];
+    for (query, field, message) in cases {
+        let page = rita.get(&format!("/contractors?{query}")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let error =
+            page.field_error(field).or_else(|| page.texts(".error-summary li").into_iter().next()).unwrap_or_default();
+        assert!(error.contains(message), "{query}: {error}");
+    }
+    let kept = rita.get("/contractors?max_rate=-10&location=London").await;
+    assert_eq!(kept.input_value("location").as_deref(), Some("London"));
+}
+
+#[tokio::test]
+async fn the_search_page_runs_the_same_statements_however_many_records_exist() {
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    let path = "/contractors?q=rust&skill=rust&available_by=2027-06-30&max_rate=100&location=l&remote=remote";
+    rita.get(path).await;
+    let few = app.statements_for(&rita, path).await;
+    for n in 0..60 {
+        rita.add_contractor(&[
+            ("name", &format!("Rusty {n}")),
+            ("skills", "Rust"),
+            ("location", "Leeds"),
+            ("remote", "remote"),
+            ("rate_floor", "60"),
+        ])
+        .await;
+    }
+    rita.get(path).await;
+    assert_eq!(app.statements_for(&rita, path).await, few);
+    assert!(few <= 4, "search runs {few} statements");
+}
