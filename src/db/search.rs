@@ -307,28 +307,14 @@ fn from_where(sql: &mut Sql, filters: &Filters) {
     }
 }
 
-/// A page of matching records as `T` (its fields: every `agency_contractors` column plus
-/// `name_key` (Text: the name as the database lower-cases it, for the name cursor), `rank` (Double)
-/// and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
-pub fn search_contractors<T>(
-    conn: &mut DbConnection,
-    filters: &Filters,
-    sort: Sort,
-    cursor: Option<&Cursor>,
-    limit: i64,
-) -> QueryResult<Vec<T>>
-where
-    T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
-{
-    let postgres = matches!(conn, DbConnection::Postgresql(_));
-    let mut sql = Sql::new(postgres);
-    let texts = !filters.terms.is_empty();
-    let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
+/// The SELECT list of a search: every record column, `name_key`, `rank`, `skill_names`.
+fn select_list(sql: &mut Sql, filters: &Filters) {
+    let postgres = sql.postgres;
     sql.push("SELECT ac.*, lower(ac.name) AS name_key, ");
-    match (texts, postgres) {
+    match (!filters.terms.is_empty(), postgres) {
         (true, true) => {
             sql.push("CAST(ts_rank(s.document, ");
-            text_query(&mut sql, &filters.terms);
+            text_query(sql, &filters.terms);
             sql.push(") AS DOUBLE PRECISION) AS rank");
         }
         (true, false) => {
@@ -352,6 +338,41 @@ where
              JOIN skills sk ON sk.id = k.skill_id WHERE k.agency_contractor_id = ac.id ORDER BY sk.name)) AS skill_names",
         );
     }
+}
+
+/// One record (with its skills, as in a search result) if it matches the filters.
+pub fn find_contractor<T>(conn: &mut DbConnection, filters: &Filters, id: i64) -> QueryResult<Option<T>>
+where
+    T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
+{
+    let mut sql = Sql::new(matches!(conn, DbConnection::Postgresql(_)));
+    select_list(&mut sql, filters);
+    from_where(&mut sql, filters);
+    sql.push(" AND ac.id = ").bind(Bind::Int(id));
+    match conn {
+        DbConnection::Sqlite(c) => sql.sqlite().get_result(c).optional(),
+        DbConnection::Postgresql(c) => sql.pg().get_result(c).optional(),
+    }
+}
+
+/// A page of matching records as `T` (its fields: every `agency_contractors` column plus
+/// `name_key` (Text: the name as the database lower-cases it, for the name cursor), `rank` (Double)
+/// and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
+pub fn search_contractors<T>(
+    conn: &mut DbConnection,
+    filters: &Filters,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
+{
+    let postgres = matches!(conn, DbConnection::Postgresql(_));
+    let mut sql = Sql::new(postgres);
+    let texts = !filters.terms.is_empty();
+    let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
+    select_list(&mut sql, filters);
     from_where(&mut sql, filters);
     let rate_key = "COALESCE(ac.rate_hourly_minor, 9223372036854775807)";
     let mut offset = 0;

@@ -861,10 +861,27 @@ pub fn team_choices(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(
     Ok(rows.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
 }
 
-/// The owner's name, if the record has one.
-pub fn owner_name(conn: &mut DbConnection, record: &Contractor) -> Result<Option<String>, AppError> {
-    let Some(owner) = record.owner_id else { return Ok(None) };
-    Ok(users::table.find(owner).select(users::name).first(conn).optional()?)
+/// Everyone on the agency's staff as (id, name, enabled), by name: owner names and choices.
+pub fn team_members(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(i64, String, bool)>, AppError> {
+    let rows: Vec<(i64, String, Option<NaiveDateTime>)> = users::table
+        .filter(users::agency_id.eq(scope.agency_id()))
+        .order(users::name.asc())
+        .select((users::id, users::name, users::disabled_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, name, disabled)| (id, name, disabled.is_none())).collect())
+}
+
+/// A record with its skill names (sorted), in one statement.
+pub fn find_with_skills(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    id: i64,
+) -> Result<(Contractor, Vec<String>), AppError> {
+    let filters =
+        search::Filters { agency_id: scope.agency_id(), include_archived: true, ..search::Filters::default() };
+    let hit: SearchHit = search::find_contractor(conn, &filters, id)?.ok_or(AppError::NotFound)?;
+    let skills = hit.skills().into_iter().map(str::to_string).collect();
+    Ok((hit.contractor, skills))
 }
 
 /// The search form (`GET /contractors`), as submitted. `skill` may repeat and each value may

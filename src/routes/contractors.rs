@@ -3,15 +3,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
+use crate::models::activity::{self, ActivityItem};
 use crate::models::agency::AgencyScope;
 use crate::models::conflict::{FieldChange, Saved};
 use crate::models::contractor::{
     self, Contractor, ContractorInput, CreateOutcome, Duplicate, SearchInput, SearchResults,
 };
+use crate::models::hotlist::{self, HotlistChoice};
+use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::sessions::Empty;
@@ -198,6 +201,8 @@ pub async fn create(
     }
 }
 
+/// The contractor page. Its sections (activity, tasks, hotlists) have partials of their own in
+/// `templates/activities/`, `templates/tasks/` and `templates/hotlists/`.
 #[derive(Template)]
 #[template(path = "contractors/show.html")]
 struct ShowPage {
@@ -205,35 +210,74 @@ struct ShowPage {
     record: Contractor,
     skills: Vec<String>,
     owner: Option<String>,
+    /// Enabled team members as (id, name), for choosing who does a follow-up.
+    #[allow(dead_code)] // for the activity form's follow-up assignee (being built)
+    team: Vec<(String, String)>,
+    activities: Vec<ActivityItem>,
+    tasks: Vec<TaskItem>,
+    hotlists: Vec<HotlistChoice>,
     now: NaiveDateTime,
+    /// Today in the viewer's time zone (for "due today" and "overdue").
+    today: NaiveDate,
 }
 
-/// Everything the contractor page shows, loaded in one go.
-fn load_page(
-    conn: &mut crate::db::DbConnection,
-    scope: AgencyScope,
-    id: i64,
-) -> Result<(Contractor, Vec<String>, Option<String>), AppError> {
-    let record = contractor::find(conn, scope, id)?;
-    let skills = contractor::skill_names(conn, &[id])?.remove(&id).unwrap_or_default();
-    let owner = contractor::owner_name(conn, &record)?;
-    Ok((record, skills, owner))
+/// Activities shown on the contractor page.
+const TIMELINE_LENGTH: i64 = 50;
+
+struct ShowData {
+    record: Contractor,
+    skills: Vec<String>,
+    owner: Option<String>,
+    team: Vec<(String, String)>,
+    activities: Vec<ActivityItem>,
+    tasks: Vec<TaskItem>,
+    hotlists: Vec<HotlistChoice>,
+}
+
+/// Everything the contractor page shows: one statement per section.
+fn load_page(conn: &mut crate::db::DbConnection, scope: AgencyScope, id: i64) -> Result<ShowData, AppError> {
+    let (record, skills) = contractor::find_with_skills(conn, scope, id)?;
+    let members = contractor::team_members(conn, scope)?;
+    let owner = record.owner_id.and_then(|owner| members.iter().find(|m| m.0 == owner)).map(|m| m.1.clone());
+    let team = members.into_iter().filter(|m| m.2).map(|(id, name, _)| (id.to_string(), name)).collect();
+    Ok(ShowData {
+        activities: activity::for_contractor(conn, scope, id, TIMELINE_LENGTH)?,
+        tasks: task::open_for_contractor(conn, scope, id)?,
+        hotlists: hotlist::for_contractor(conn, scope, id)?,
+        record,
+        skills,
+        owner,
+        team,
+    })
 }
 
 /// `GET /contractors/{id}`.
 pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let scope = staff.scope;
-    let (record, skills, owner) = app.db(move |conn| load_page(conn, scope, id)).await?;
+    let data = app.db(move |conn| load_page(conn, scope, id)).await?;
     let layout = staff.session.layout(Section::Contractors);
-    pages::html(&ShowPage { layout, record, skills, owner, now: app.clock.now() })
+    let now = app.clock.now();
+    let today = now.and_utc().with_timezone(&layout.time_zone()).date_naive();
+    pages::html(&ShowPage {
+        layout,
+        record: data.record,
+        skills: data.skills,
+        owner: data.owner,
+        team: data.team,
+        activities: data.activities,
+        tasks: data.tasks,
+        hotlists: data.hotlists,
+        now,
+        today,
+    })
 }
 
 /// `GET /contractors/{id}/edit`.
 pub async fn edit(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let scope = staff.scope;
-    let (record, skills, _) = app.db(move |conn| load_page(conn, scope, id)).await?;
+    let (record, skills) = app.db(move |conn| contractor::find_with_skills(conn, scope, id)).await?;
     let form = ContractorInput::from_record(&record, &skills);
     form_page(&app, &staff, Some(record), form, FieldErrors::default(), None, Vec::new(), StatusCode::OK).await
 }
@@ -280,7 +324,7 @@ pub async fn update(
             Ok(pages::redirect(&format!("/contractors/{}", record.id)))
         }
         Ok(Ok(Saved::Stale(current))) => {
-            let (current, skills, _) = app.db(move |conn| load_page(conn, scope, current.id)).await?;
+            let (current, skills) = app.db(move |conn| contractor::find_with_skills(conn, scope, current.id)).await?;
             let conflict = contractor::differences(&submitted, &current, &skills);
             let form = ContractorInput { version: current.version.to_string(), ..form };
             form_page(&app, &staff, Some(current), form, FieldErrors::default(), None, conflict, StatusCode::CONFLICT)
