@@ -5,12 +5,14 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod clients;
 mod contractors;
 mod csrf;
 mod database;
 mod headers;
 mod invitations;
 mod isolation;
+mod jobs;
 mod outbox;
 mod password_reset;
 mod search;
