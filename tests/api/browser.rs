@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -13,6 +13,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app};
+
+/// How long to wait for the browser to start or a page to load. Generous: on a loaded two-core CI
+/// machine Chromium competes with the rest of the test suite, and waiting ends as soon as it can.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A headless Chromium under chromedriver, killed (with its whole process group) when dropped.
 pub struct Browser {
@@ -101,7 +105,8 @@ pub async fn start_browser(phone: bool) -> Option<Browser> {
     let url = format!("http://127.0.0.1:{port}");
     let mut last_error = String::new();
     // chromedriver needs a moment to listen; Chromium's first start takes a few seconds more.
-    for _ in 0..150 {
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
         match ClientBuilder::new(HttpConnector::new()).capabilities(capabilities.clone()).connect(&url).await {
             Ok(client) => return Some(Browser { client, _driver: driver }),
             Err(e) => {
@@ -147,16 +152,16 @@ impl Browser {
         self.click(css).await;
         // The old page's root element stops answering once the next page has replaced it
         // (chromedriver says "stale element" or, mid-swap, "node does not belong to the document").
+        let deadline = Instant::now() + PATIENCE;
         let mut replaced = false;
-        for _ in 0..200 {
-            if old_page.tag_name().await.is_err() {
-                replaced = true;
-                break;
+        while !replaced && Instant::now() < deadline {
+            replaced = old_page.tag_name().await.is_err();
+            if !replaced {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert!(replaced, "clicking {css} did not lead to a new page; still on {}", self.path().await);
-        for _ in 0..200 {
+        while Instant::now() < deadline {
             let state = self.client.execute("return document.readyState", vec![]).await;
             if state.is_ok_and(|s| s == "complete") {
                 return;
