@@ -211,7 +211,6 @@ struct ShowPage {
     skills: Vec<String>,
     owner: Option<String>,
     /// Enabled team members as (id, name), for choosing who does a follow-up.
-    #[allow(dead_code)] // for the activity form's follow-up assignee (being built)
     team: Vec<(String, String)>,
     activities: Vec<ActivityItem>,
     tasks: Vec<TaskItem>,

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod activities;
 mod browser;
 mod clients;
 mod contractors;
@@ -18,3 +19,4 @@ mod password_reset;
 mod search;
 mod sessions;
 mod setup;
+mod tasks;
