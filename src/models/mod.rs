@@ -8,6 +8,7 @@ pub mod client;
 pub mod conflict;
 pub mod contact;
 pub mod contractor;
+pub mod contractor_csv;
 pub mod csv_import;
 pub mod hotlist;
 pub mod invitation;
