@@ -267,7 +267,8 @@ fn timeline(
                     }
                     _ => None,
                 };
-                let job = job_id.zip(job_title);
+                // On a job's own timeline the job goes without saying.
+                let job = if matches!(about, About::Job(_)) { None } else { job_id.zip(job_title) };
                 ActivityItem { id, kind, body, author_name, occurred_at, job, follow_up }
             },
         )

@@ -69,6 +69,9 @@ pub fn follow_up_hint(about: &About, name: &str) -> String {
     format!("Leave empty for “{}”.", activity::default_title(&record))
 }
 
+/// Activities shown on a client's or job's page (the full timeline pages on).
+pub const TIMELINE_LENGTH: i64 = 50;
+
 /// The navigation section of a record's pages.
 fn section(about: About) -> Section {
     match about {
@@ -199,14 +202,6 @@ pub async fn job_timeline(
     show_timeline(app, staff, about, query).await
 }
 
-/// Where a successful log returns to: the record's page when it shows the timeline.
-fn after_log(about: About) -> String {
-    match about {
-        About::Contractor(_) => about.path(),
-        About::Client(_) | About::Job(_) => about.activities_path(),
-    }
-}
-
 fn logged_message(logged: &Logged, kind: &str) -> Flash {
     let kind = activity::KINDS.iter().find(|(stored, _)| *stored == kind).map_or("Activity", |(_, shown)| shown);
     if logged.repeated {
@@ -247,7 +242,7 @@ async fn log(
     match app.db(move |conn| activity::log(conn, scope, about, &valid, &actor, now)).await {
         Ok(logged) => {
             staff.session.flash(logged_message(&logged, kind));
-            Ok(pages::redirect(&after_log(about)))
+            Ok(pages::redirect(&about.path()))
         }
         Err(AppError::Invalid(errors)) => {
             timeline_page(&app, &staff, about, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -8,10 +8,13 @@ use serde::Deserialize;
 
 use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
+use crate::models::activity::{self, About, ActivityItem};
 use crate::models::client::{self, Client, ClientFilter, ClientInput, ClientRow, ClientSaved, ClientSort, ListPage};
 use crate::models::conflict::{FieldChange, Saved};
 use crate::models::contact::{self, Contact, ContactInput};
+use crate::models::contractor;
 use crate::models::job::{self, JobFilter, JobRow, JobSort, StatusFilter};
+use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::parse_id;
@@ -202,6 +205,14 @@ struct ClientPage {
     contacts: Vec<Contact>,
     jobs: Vec<JobRow>,
     more_jobs: bool,
+    /// The newest activities about the client and its jobs.
+    activities: Vec<ActivityItem>,
+    /// Open tasks about the client and its jobs.
+    tasks: Vec<TaskItem>,
+    /// Enabled team members as (id, name), for choosing who does a follow-up.
+    team: Vec<(String, String)>,
+    /// Today in the viewer's time zone.
+    today: chrono::NaiveDate,
 }
 
 impl ClientPage {
@@ -214,7 +225,7 @@ impl ClientPage {
 pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let scope = staff.scope;
-    let (client, contacts, jobs) = app
+    let (client, contacts, jobs, activities, tasks, team) = app
         .db(move |conn| {
             let client = Client::find(conn, scope, id)?;
             let contacts = contact::for_client(conn, scope, id)?;
@@ -226,7 +237,9 @@ pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>)
                 ..JobFilter::default()
             };
             let jobs = job::list(conn, scope, &filter)?;
-            Ok((client, contacts, jobs))
+            let activities = activity::for_client(conn, scope, id, crate::routes::activities::TIMELINE_LENGTH)?;
+            let tasks = task::open_for(conn, scope, About::Client(id))?;
+            Ok((client, contacts, jobs, activities, tasks, contractor::team_choices(conn, scope)?))
         })
         .await?;
     pages::html(&ClientPage {
@@ -235,6 +248,10 @@ pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>)
         contacts,
         more_jobs: jobs.has_next,
         jobs: jobs.rows,
+        activities,
+        tasks,
+        team,
+        today: crate::routes::activities::today(&staff, app.clock.now()),
     })
 }
 

@@ -8,10 +8,13 @@ use serde::Deserialize;
 
 use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
+use crate::models::activity::{self, About, ActivityItem};
 use crate::models::client;
 use crate::models::conflict::{FieldChange, Saved};
+use crate::models::contractor;
 use crate::models::job::{self, FormChoices, Job, JobDetail, JobFilter, JobInput, JobRow, JobSort, StatusFilter};
 use crate::models::money;
+use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::clients::{page_number, query_string};
@@ -262,14 +265,30 @@ pub async fn create(
 struct JobPage {
     layout: Layout,
     detail: JobDetail,
+    /// The newest activities about the job.
+    activities: Vec<ActivityItem>,
+    /// Open tasks about the job.
+    tasks: Vec<TaskItem>,
+    /// Enabled team members as (id, name), for choosing who does a follow-up.
+    team: Vec<(String, String)>,
+    /// Today in the viewer's time zone.
+    today: chrono::NaiveDate,
 }
 
 /// `GET /jobs/{id}`.
 pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let scope = staff.scope;
-    let detail = app.db(move |conn| job::detail(conn, scope, id)).await?;
-    pages::html(&JobPage { layout: staff.session.layout(Section::Jobs), detail })
+    let (detail, activities, tasks, team) = app
+        .db(move |conn| {
+            let detail = job::detail(conn, scope, id)?;
+            let activities = activity::for_job(conn, scope, id, crate::routes::activities::TIMELINE_LENGTH)?;
+            let tasks = task::open_for(conn, scope, About::Job(id))?;
+            Ok((detail, activities, tasks, contractor::team_choices(conn, scope)?))
+        })
+        .await?;
+    let today = crate::routes::activities::today(&staff, app.clock.now());
+    pages::html(&JobPage { layout: staff.session.layout(Section::Jobs), detail, activities, tasks, team, today })
 }
 
 /// Loads a job's edit form as saved, and the form's choices.

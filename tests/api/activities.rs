@@ -425,7 +425,7 @@ async fn clients_and_jobs_take_the_same_log_form_and_a_client_sees_its_jobs_acti
         )
         .await;
     assert_eq!(logged.status, StatusCode::SEE_OTHER, "{}", logged.text);
-    assert_eq!(logged.location(), job_log);
+    assert_eq!(logged.location(), format!("/jobs/{job}"));
 
     let job_page = rita.get(&job_log).await;
     assert_eq!(job_page.texts(".activity-body"), ["Asked the hiring manager for feedback."]);
@@ -596,4 +596,56 @@ impl PutRequest for TestClient {
     async fn client_put(&self, path: &str) -> StatusCode {
         self.http.put(format!("{}{path}", self.base)).send().await.unwrap().status()
     }
+}
+
+#[tokio::test]
+async fn the_client_and_job_pages_show_their_log_form_timeline_and_open_tasks() {
+    let app = crate::helpers::spawn_app().await;
+    let (agency, _, _, rita) = acme(&app).await;
+    let (client, job) = client_with_job(&app, agency, "Globex", "Rust platform engineer").await;
+    let (client_page, job_page) = (format!("/clients/{client}"), format!("/jobs/{job}"));
+    for (page, action) in
+        [(&client_page, format!("/clients/{client}/activities")), (&job_page, format!("/jobs/{job}/activities"))]
+    {
+        let shown = rita.get(page).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}");
+        assert_eq!(shown.texts(&format!(r#"form[action="{action}"]"#)).len(), 1, "{page}: the log form");
+        assert!(shown.text.contains("Nothing to follow up."), "{page}");
+    }
+    let logged = rita
+        .submit(
+            &job_page,
+            &format!("{job_page}/activities"),
+            &[("kind", "call"), ("body", "Hiring manager wants two more CVs."), ("follow_up_due_on", "2026-11-24")],
+        )
+        .await;
+    assert_eq!(logged.location(), job_page);
+    let shown = rita.get(&job_page).await;
+    assert!(shown.text.contains("Call logged. Follow-up “Follow up on Rust platform engineer” is due 24 Nov 2026"));
+    assert_eq!(shown.texts("#activity .activity-body"), ["Hiring manager wants two more CVs."]);
+    assert_eq!(shown.texts("#tasks .task-title"), ["Follow up on Rust platform engineer"]);
+    assert_eq!(shown.texts("#tasks .badge"), ["Overdue"]);
+    let shown = rita.get(&client_page).await;
+    assert_eq!(shown.texts("#activity .activity-body"), ["Hiring manager wants two more CVs."]);
+    assert_eq!(shown.texts("#tasks .task-title"), ["Follow up on Rust platform engineer"]);
+    // Done from the client page goes back there.
+    let task: i64 = app.with_db(|conn| tasks::table.select(tasks::id).first(conn).unwrap()).await;
+    let done = rita.submit(&client_page, &format!("/tasks/{task}/done"), &[("return_to", &client_page)]).await;
+    assert_eq!(done.location(), client_page);
+    assert!(rita.get(&client_page).await.texts("#tasks .task-title").is_empty());
+
+    // The pages' statements do not grow with what is logged.
+    let few = (app.statements_for(&rita, &client_page).await, app.statements_for(&rita, &job_page).await);
+    for n in 0..5 {
+        let body = format!("Call {n}");
+        rita.submit(
+            &job_page,
+            &format!("{job_page}/activities"),
+            &[("kind", "call"), ("body", &body), ("follow_up_due_on", "2026-11-30")],
+        )
+        .await;
+    }
+    rita.get(&client_page).await;
+    let many = (app.statements_for(&rita, &client_page).await, app.statements_for(&rita, &job_page).await);
+    assert_eq!(many, few);
 }
