@@ -37,6 +37,29 @@ pub struct PasswordResetEmail<'a> {
     pub minutes: i64,
 }
 
+/// An agency invites a contractor to keep their availability themselves.
+#[derive(Template)]
+#[template(path = "emails/contractor_invitation.txt")]
+pub struct ContractorInvitationEmail<'a> {
+    pub name: &'a str,
+    pub inviter_name: &'a str,
+    pub agency_name: &'a str,
+    pub link: &'a str,
+    pub days: i64,
+}
+
+/// "Still available?": the periodic freshness reminder to a contractor.
+#[derive(Template)]
+#[template(path = "emails/availability_reminder.txt")]
+pub struct AvailabilityReminderEmail<'a> {
+    pub name: &'a str,
+    pub availability: &'a str,
+    pub days: i64,
+    pub confirm_link: &'a str,
+    pub change_link: &'a str,
+    pub settings_link: &'a str,
+}
+
 /// Renders a text template into an [`Email`].
 pub fn compose<T: Template>(to: &str, subject: impl Into<String>, body: &T) -> Result<Email, AppError> {
     Ok(Email { to: to.to_string(), subject: subject.into(), text: body.render()? })

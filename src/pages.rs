@@ -113,6 +113,16 @@ pub enum Section {
     Tasks,
     /// Hotlists.
     Hotlists,
+    /// The contractor's home.
+    Me,
+    /// The contractor's agencies.
+    MeAgencies,
+    /// The contractor's submissions.
+    MeSubmissions,
+    /// The contractor's outside submissions.
+    MeOutside,
+    /// The contractor's data: export and deletion.
+    MeData,
 }
 
 impl Section {
@@ -129,6 +139,11 @@ impl Section {
             Self::Jobs => "jobs",
             Self::Tasks => "tasks",
             Self::Hotlists => "hotlists",
+            Self::Me => "me",
+            Self::MeAgencies => "me-agencies",
+            Self::MeSubmissions => "me-submissions",
+            Self::MeOutside => "me-outside",
+            Self::MeData => "me-data",
         }
     }
 }
@@ -166,6 +181,11 @@ impl Layout {
     /// True when the signed-in user is staff of an agency.
     pub fn is_staff(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.agency_id.is_some())
+    }
+
+    /// True when the signed-in user is a contractor.
+    pub fn is_contractor(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.kind == crate::models::user::KIND_CONTRACTOR)
     }
 
     /// True when the signed-in user is an agency admin.

@@ -21,7 +21,7 @@ use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
 use crate::models::login_attempt::{self, Throttle};
 use crate::models::session::{SessionRecord, SessionUser};
-use crate::models::user::{Role, User};
+use crate::models::user::{KIND_CONTRACTOR, KIND_STAFF, Role, User};
 use crate::models::validation;
 use crate::pages::Flash;
 use crate::state::AppState;
@@ -51,6 +51,44 @@ pub struct Staff {
 /// A signed-in agency admin.
 #[derive(Clone, Debug)]
 pub struct Admin(pub Staff);
+
+/// Anyone signed in, staff or contractor (their own account pages).
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// The request's session.
+    pub session: Session,
+    /// The signed-in user.
+    pub user: SessionUser,
+    /// Who is acting, for the audit log.
+    pub actor: Actor,
+}
+
+impl FromRequest for Member {
+    type Error = AppError;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = Session::from_request(req, payload);
+        let next = where_to_return(req);
+        Box::pin(async move {
+            let session = session.await?;
+            let Some(user) = session.user() else { return Err(AppError::SignInRequired { next }) };
+            let actor = actor_for(&session);
+            Ok(Member { session, user, actor })
+        })
+    }
+}
+
+/// A signed-in contractor (their own account, across agencies).
+#[derive(Clone, Debug)]
+pub struct ContractorAccount {
+    /// The request's session.
+    pub session: Session,
+    /// The contractor.
+    pub user: SessionUser,
+    /// Who is acting, for the audit log.
+    pub actor: Actor,
+}
 
 type ExtractFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
@@ -92,7 +130,7 @@ impl FromRequest for Staff {
         Box::pin(async move {
             let session = session.await?;
             let Some(user) = session.user() else { return Err(AppError::SignInRequired { next }) };
-            let Some(scope) = user.agency_scope() else {
+            let Some(scope) = user.agency_scope().filter(|_| user.kind == KIND_STAFF) else {
                 return Err(AppError::Forbidden("This page is for agency staff."));
             };
             let actor = actor_for(&session);
@@ -113,6 +151,25 @@ impl FromRequest for Admin {
                 return Err(AppError::Forbidden("Only your agency's admins can open this page."));
             }
             Ok(Admin(staff))
+        })
+    }
+}
+
+impl FromRequest for ContractorAccount {
+    type Error = AppError;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = Session::from_request(req, payload);
+        let next = where_to_return(req);
+        Box::pin(async move {
+            let session = session.await?;
+            let Some(user) = session.user() else { return Err(AppError::SignInRequired { next }) };
+            if user.kind != KIND_CONTRACTOR {
+                return Err(AppError::Forbidden("These pages belong to contractors' own accounts."));
+            }
+            let actor = actor_for(&session);
+            Ok(ContractorAccount { session, user, actor })
         })
     }
 }

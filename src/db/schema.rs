@@ -174,6 +174,11 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        profile_id -> Nullable<BigInt>,
+        linked_at -> Nullable<Timestamp>,
+        agency_typed -> Nullable<Text>,
+        rate_private -> Bool,
+        competing_offer_until -> Nullable<Date>,
     }
 }
 
@@ -331,6 +336,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contractor_profiles (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        phone -> Nullable<Text>,
+        headline -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        location -> Nullable<Text>,
+        remote -> Text,
+        availability -> Text,
+        available_from -> Nullable<Date>,
+        contract_ends_on -> Nullable<Date>,
+        extension_likelihood -> Nullable<Text>,
+        notice_days -> Nullable<Integer>,
+        available_on -> Date,
+        availability_confirmed_at -> Nullable<Timestamp>,
+        rate_floor_minor -> Nullable<BigInt>,
+        rate_currency -> Nullable<Text>,
+        rate_unit -> Nullable<Text>,
+        rate_visible -> Bool,
+        linkedin_url -> Nullable<Text>,
+        links -> Nullable<Text>,
+        competing_offer_until -> Nullable<Date>,
+        reminders_enabled -> Bool,
+        reminder_days -> Integer,
+        reminder_sent_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    profile_skills (profile_id, skill_id) {
+        profile_id -> BigInt,
+        skill_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    contractor_invitations (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        agency_contractor_id -> BigInt,
+        email -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<BigInt>,
+        accepted_user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outside_submissions (id) {
+        id -> BigInt,
+        profile_id -> BigInt,
+        client_name -> Text,
+        client_domain -> Text,
+        role_title -> Nullable<Text>,
+        submitted_on -> Date,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    one_click_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> agencies (agency_id));
@@ -352,6 +437,11 @@ diesel::joinable!(tasks -> clients (client_id));
 diesel::joinable!(tasks -> jobs (job_id));
 diesel::joinable!(hotlist_members -> hotlists (hotlist_id));
 diesel::joinable!(hotlist_members -> agency_contractors (agency_contractor_id));
+diesel::joinable!(contractor_profiles -> users (user_id));
+diesel::joinable!(profile_skills -> contractor_profiles (profile_id));
+diesel::joinable!(profile_skills -> skills (skill_id));
+diesel::joinable!(contractor_invitations -> agency_contractors (agency_contractor_id));
+diesel::joinable!(outside_submissions -> contractor_profiles (profile_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -376,4 +466,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     hotlists,
     hotlist_members,
     imports,
+    contractor_profiles,
+    profile_skills,
+    contractor_invitations,
+    outside_submissions,
+    one_click_tokens,
 );

@@ -2,6 +2,7 @@
 //! working, so with several instances on one database each piece of work runs on one at a time.
 
 pub mod outbox;
+pub mod reminders;
 pub mod sweeper;
 
 use std::time::Duration;
@@ -36,6 +37,7 @@ impl Jobs {
         let every = Duration::from_secs(app.config.outbox_interval_seconds.max(1));
         let tasks = vec![
             tokio::spawn(outbox::run(app.clone(), mailer, worker.clone(), every, stopped.clone())),
+            tokio::spawn(reminders::run(app.clone(), worker.clone(), reminders::EVERY, stopped.clone())),
             tokio::spawn(sweeper::run(app, worker, sweeper::EVERY, stopped)),
         ];
         Ok(Self { stop, tasks })

@@ -87,6 +87,15 @@ pub struct Contractor {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The contractor's own profile, once they linked their account to this record.
+    pub profile_id: Option<i64>,
+    pub linked_at: Option<NaiveDateTime>,
+    /// What the agency typed before the link (JSON), restored if the contractor deletes their account.
+    pub agency_typed: Option<String>,
+    /// The contractor keeps their rate floor private: only whether an offer meets it is known.
+    pub rate_private: bool,
+    /// "Offer or final round elsewhere, decision by" this date.
+    pub competing_offer_until: Option<NaiveDate>,
 }
 
 fn label(choices: &[(&'static str, &'static str)], stored: &str) -> &'static str {
@@ -113,9 +122,14 @@ impl Contractor {
         self.extension_likelihood.as_deref().map_or("", |e| label(EXTENSION, e))
     }
 
-    /// The rate floor, e.g. "EUR 85/hour".
+    /// The rate floor, e.g. "EUR 85/hour" (`None` when unknown or kept private).
     pub fn rate_text(&self) -> Option<String> {
         Some(money::format_rate(self.rate_floor_minor?, self.rate_currency.as_deref()?, self.rate_unit.as_deref()?))
+    }
+
+    /// The competing-offer decision date, if it is still ahead (or today).
+    pub fn competing_offer(&self, today: &NaiveDate) -> Option<NaiveDate> {
+        self.competing_offer_until.filter(|d| d >= today)
     }
 
     /// The tags, in order.
@@ -126,6 +140,11 @@ impl Contractor {
     /// Other links (one per line, each http or https).
     pub fn link_list(&self) -> Vec<&str> {
         self.links.as_deref().map(|l| l.lines().filter(|l| !l.trim().is_empty()).collect()).unwrap_or_default()
+    }
+
+    /// True when the contractor keeps this record's details themselves (a linked account).
+    pub fn is_linked(&self) -> bool {
+        self.profile_id.is_some()
     }
 
     /// True when archived.
@@ -159,7 +178,7 @@ impl Contractor {
 }
 
 /// The contractor form, as submitted (every field a string so it can be shown back).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContractorInput {
     pub name: String,
@@ -218,12 +237,14 @@ pub struct ValidContractor {
 impl ValidContractor {
     /// The first day they can start, for the "available by" filter and the sort.
     pub fn available_on(&self) -> NaiveDate {
-        match self.availability {
-            "from_date" => self.available_from.unwrap_or_else(available_now_date),
-            "on_contract" => self.contract_ends_on.unwrap_or_else(not_looking_date),
-            "not_looking" => not_looking_date(),
-            _ => available_now_date(),
+        Availability {
+            availability: self.availability,
+            available_from: self.available_from,
+            contract_ends_on: self.contract_ends_on,
+            extension_likelihood: self.extension_likelihood,
+            notice_days: self.notice_days,
         }
+        .available_on()
     }
 
     /// The rate floor per hour in minor units (a day is 8 hours).
@@ -268,7 +289,8 @@ fn parse_tags(errors: &mut FieldErrors, raw: &str) -> Option<String> {
     (!tags.is_empty()).then(|| tags.join(","))
 }
 
-fn parse_links(errors: &mut FieldErrors, raw: &str) -> Option<String> {
+/// Checks "other links": one http(s) address per line, at most ten.
+pub fn check_links(errors: &mut FieldErrors, raw: &str) -> Option<String> {
     let mut links = Vec::new();
     for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let mut one = FieldErrors::default();
@@ -291,6 +313,129 @@ fn parse_links(errors: &mut FieldErrors, raw: &str) -> Option<String> {
         return None;
     }
     (!links.is_empty()).then(|| links.join("\n"))
+}
+
+/// The availability fields of a form, as submitted.
+#[derive(Clone, Copy, Debug)]
+pub struct AvailabilityFields<'a> {
+    pub availability: &'a str,
+    pub available_from: &'a str,
+    pub contract_ends_on: &'a str,
+    pub extension_likelihood: &'a str,
+    pub notice_days: &'a str,
+}
+
+/// Checked availability: a status, the date that status needs, and the notice period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Availability {
+    pub availability: &'static str,
+    pub available_from: Option<NaiveDate>,
+    pub contract_ends_on: Option<NaiveDate>,
+    pub extension_likelihood: Option<&'static str>,
+    pub notice_days: Option<i32>,
+}
+
+impl Availability {
+    /// The first day they can start ("available now" sorts first, "not looking" never matches).
+    pub fn available_on(&self) -> NaiveDate {
+        match self.availability {
+            "from_date" => self.available_from.unwrap_or_else(available_now_date),
+            "on_contract" => self.contract_ends_on.unwrap_or_else(not_looking_date),
+            "not_looking" => not_looking_date(),
+            _ => available_now_date(),
+        }
+    }
+}
+
+/// Checks availability: "from a date" needs the date, "on contract" needs the end date; dates
+/// that do not apply to the chosen status are dropped.
+pub fn check_availability(errors: &mut FieldErrors, fields: &AvailabilityFields<'_>) -> Availability {
+    let availability = if fields.availability.trim().is_empty() {
+        Some("now")
+    } else {
+        validation::optional_choice(errors, "availability", "Availability", fields.availability, AVAILABILITY)
+    }
+    .unwrap_or("now");
+    let mut available_from =
+        validation::optional_date(errors, "available_from", "Available from", fields.available_from);
+    let mut contract_ends_on =
+        validation::optional_date(errors, "contract_ends_on", "Contract end", fields.contract_ends_on);
+    match availability {
+        "from_date" if available_from.is_none() && !errors.has("available_from") => {
+            errors.add("available_from", "Give the date they are available from.");
+        }
+        "on_contract" if contract_ends_on.is_none() && !errors.has("contract_ends_on") => {
+            errors.add("contract_ends_on", "Give the date their contract ends.");
+        }
+        _ => {}
+    }
+    if availability != "from_date" {
+        available_from = None;
+    }
+    if availability != "on_contract" {
+        contract_ends_on = None;
+    }
+    let extension_likelihood = if availability == "on_contract" {
+        validation::optional_choice(errors, "extension_likelihood", "Extension", fields.extension_likelihood, EXTENSION)
+    } else {
+        None
+    };
+    let notice_days = validation::optional_int(errors, "notice_days", "Notice period", fields.notice_days, 0, 365)
+        .map(|n| i32::try_from(n).unwrap_or(0));
+    Availability { availability, available_from, contract_ends_on, extension_likelihood, notice_days }
+}
+
+/// Checks a remote-work preference (blank means "open to anything").
+pub fn check_remote(errors: &mut FieldErrors, remote: &str) -> &'static str {
+    if remote.trim().is_empty() {
+        Some("any")
+    } else {
+        validation::optional_choice(errors, "remote", "Remote preference", remote, REMOTE)
+    }
+    .unwrap_or("any")
+}
+
+/// A checked rate floor (all three parts or none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateFloor {
+    pub minor: Option<i64>,
+    pub currency: Option<String>,
+    pub unit: Option<&'static str>,
+}
+
+impl RateFloor {
+    /// Per hour in minor units (a day is 8 hours).
+    pub fn hourly(&self) -> Option<i64> {
+        Some(money::hourly(self.minor?, self.unit?))
+    }
+}
+
+/// Checks a rate floor: an amount (blank for none), a currency (default EUR) and a unit
+/// (default per hour).
+pub fn check_rate(errors: &mut FieldErrors, amount: &str, currency: &str, unit: &str) -> RateFloor {
+    let minor = match amount.trim() {
+        "" => return RateFloor { minor: None, currency: None, unit: None },
+        raw => match money::parse_amount(raw) {
+            Ok(minor) => Some(minor),
+            Err(why) => {
+                errors.add("rate_floor", format!("Rate floor {why}."));
+                None
+            }
+        },
+    };
+    let currency = match money::parse_currency(if currency.trim().is_empty() { "EUR" } else { currency }) {
+        Ok(code) => Some(code),
+        Err(why) => {
+            errors.add("rate_currency", format!("Currency {why}."));
+            None
+        }
+    };
+    let unit = if unit.trim().is_empty() {
+        Some("hour")
+    } else {
+        validation::optional_choice(errors, "rate_unit", "Rate unit", unit, money::RATE_UNITS)
+    };
+    RateFloor { minor, currency, unit }
 }
 
 impl ContractorInput {
@@ -317,86 +462,20 @@ impl ContractorInput {
             Vec::new()
         });
         let location = validation::optional(&mut errors, "location", "Location", &self.location, MAX_SHORT);
-        let remote = if self.remote.trim().is_empty() {
-            Some("any")
-        } else {
-            validation::optional_choice(&mut errors, "remote", "Remote preference", &self.remote, REMOTE)
-        }
-        .unwrap_or("any");
-        let availability = if self.availability.trim().is_empty() {
-            Some("now")
-        } else {
-            validation::optional_choice(&mut errors, "availability", "Availability", &self.availability, AVAILABILITY)
-        }
-        .unwrap_or("now");
-        let mut available_from =
-            validation::optional_date(&mut errors, "available_from", "Available from", &self.available_from);
-        let mut contract_ends_on =
-            validation::optional_date(&mut errors, "contract_ends_on", "Contract end", &self.contract_ends_on);
-        match availability {
-            "from_date" if available_from.is_none() && !errors.has("available_from") => {
-                errors.add("available_from", "Give the date they are available from.");
-            }
-            "on_contract" if contract_ends_on.is_none() && !errors.has("contract_ends_on") => {
-                errors.add("contract_ends_on", "Give the date their contract ends.");
-            }
-            _ => {}
-        }
-        if availability != "from_date" {
-            available_from = None;
-        }
-        if availability != "on_contract" {
-            contract_ends_on = None;
-        }
-        let extension_likelihood = if availability == "on_contract" {
-            validation::optional_choice(
-                &mut errors,
-                "extension_likelihood",
-                "Extension",
-                &self.extension_likelihood,
-                EXTENSION,
-            )
-        } else {
-            None
-        };
-        let notice_days =
-            validation::optional_int(&mut errors, "notice_days", "Notice period", &self.notice_days, 0, 365)
-                .map(|n| i32::try_from(n).unwrap_or(0));
-        let rate_floor_minor = match self.rate_floor.trim() {
-            "" => None,
-            raw => match money::parse_amount(raw) {
-                Ok(minor) => Some(minor),
-                Err(why) => {
-                    errors.add("rate_floor", format!("Rate floor {why}."));
-                    None
-                }
+        let remote = check_remote(&mut errors, &self.remote);
+        let when = check_availability(
+            &mut errors,
+            &AvailabilityFields {
+                availability: &self.availability,
+                available_from: &self.available_from,
+                contract_ends_on: &self.contract_ends_on,
+                extension_likelihood: &self.extension_likelihood,
+                notice_days: &self.notice_days,
             },
-        };
-        let (rate_currency, rate_unit) = if rate_floor_minor.is_some()
-            || !errors.has("rate_floor") && !self.rate_floor.trim().is_empty()
-        {
-            let currency = match money::parse_currency(if self.rate_currency.trim().is_empty() {
-                "EUR"
-            } else {
-                &self.rate_currency
-            }) {
-                Ok(code) => Some(code),
-                Err(why) => {
-                    errors.add("rate_currency", format!("Currency {why}."));
-                    None
-                }
-            };
-            let unit = if self.rate_unit.trim().is_empty() {
-                Some("hour")
-            } else {
-                validation::optional_choice(&mut errors, "rate_unit", "Rate unit", &self.rate_unit, money::RATE_UNITS)
-            };
-            (currency, unit)
-        } else {
-            (None, None)
-        };
+        );
+        let rate = check_rate(&mut errors, &self.rate_floor, &self.rate_currency, &self.rate_unit);
         let linkedin_url = validation::optional_url(&mut errors, "linkedin_url", "LinkedIn", &self.linkedin_url);
-        let links = parse_links(&mut errors, &self.links);
+        let links = check_links(&mut errors, &self.links);
         let source = validation::optional(&mut errors, "source", "Source", &self.source, MAX_SHORT);
         let owner_id = match self.owner_id.trim() {
             "" => None,
@@ -420,14 +499,14 @@ impl ContractorInput {
             skills,
             location,
             remote,
-            availability,
-            available_from,
-            contract_ends_on,
-            extension_likelihood,
-            notice_days,
-            rate_floor_minor,
-            rate_currency,
-            rate_unit,
+            availability: when.availability,
+            available_from: when.available_from,
+            contract_ends_on: when.contract_ends_on,
+            extension_likelihood: when.extension_likelihood,
+            notice_days: when.notice_days,
+            rate_floor_minor: rate.minor,
+            rate_currency: rate.currency,
+            rate_unit: rate.unit,
             linkedin_url,
             links,
             source,
@@ -465,6 +544,90 @@ impl ContractorInput {
             version: record.version.to_string(),
         }
     }
+}
+
+/// The fields an agency keeps for itself on a record the contractor keeps (linked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgencyPart {
+    pub owner_id: Option<i64>,
+    pub source: Option<String>,
+    pub tags: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl ContractorInput {
+    /// Checks only the agency's own fields (owner, source, tags, notes); everything else on a
+    /// linked record is the contractor's and is ignored.
+    pub fn validate_agency_part(&self) -> Result<AgencyPart, AppError> {
+        let mut errors = FieldErrors::default();
+        let source = validation::optional(&mut errors, "source", "Source", &self.source, MAX_SHORT);
+        let owner_id = match self.owner_id.trim() {
+            "" => None,
+            raw => match raw.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add("owner_id", "Choose someone from your team.");
+                    None
+                }
+            },
+        };
+        let tags = parse_tags(&mut errors, &self.tags);
+        let notes = validation::optional(&mut errors, "notes", "Notes", &self.notes, MAX_TEXT);
+        errors.finish(AgencyPart { owner_id, source, tags, notes })
+    }
+}
+
+/// Saves the agency's own fields of a record the contractor keeps, from `version`.
+pub fn update_agency_part(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    id: i64,
+    version: i32,
+    part: &AgencyPart,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Saved<Contractor>, AppError> {
+    db::write(conn, |conn| {
+        let current = find(conn, scope, id)?;
+        if current.version != version {
+            return Ok(Saved::Stale(current));
+        }
+        check_owner(conn, scope, part.owner_id)?;
+        diesel::update(
+            agency_contractors::table
+                .filter(agency_contractors::id.eq(id))
+                .filter(agency_contractors::agency_id.eq(scope.agency_id()))
+                .filter(agency_contractors::version.eq(version)),
+        )
+        .set((
+            agency_contractors::owner_id.eq(part.owner_id),
+            agency_contractors::source.eq(&part.source),
+            agency_contractors::tags.eq(&part.tags),
+            agency_contractors::notes.eq(&part.notes),
+            agency_contractors::updated_at.eq(now),
+            agency_contractors::version.eq(version + 1),
+        ))
+        .execute(conn)?;
+        let record = find(conn, scope, id)?;
+        reindex(conn, &record)?;
+        audit::record(conn, actor, Event::on("contractor.updated", "contractor", id, record.name.clone()), now)?;
+        Ok(Saved::Done(record))
+    })
+}
+
+/// What differs between a stale form and the saved record, for the agency's own fields.
+pub fn agency_part_differences(submitted: &AgencyPart, saved: &Contractor) -> Vec<FieldChange> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    conflict::changes(vec![
+        (
+            "Owner",
+            submitted.owner_id.map(|i| i.to_string()).unwrap_or_default(),
+            saved.owner_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
+        ("Source", opt(&submitted.source), opt(&saved.source)),
+        ("Tags", opt(&submitted.tags), opt(&saved.tags)),
+        ("Notes", opt(&submitted.notes), opt(&saved.notes)),
+    ])
 }
 
 /// Why a new or edited record was refused as a duplicate: the existing record to open instead.
@@ -512,7 +675,7 @@ pub fn find_duplicate(
 #[derive(Debug)]
 pub enum CreateOutcome {
     /// Created.
-    Created(Contractor),
+    Created(Box<Contractor>),
     /// Not created: this record already has that email or phone.
     Duplicate(Duplicate),
 }
@@ -560,7 +723,7 @@ pub fn create(
         let record = find(conn, scope, id)?;
         reindex(conn, &record)?;
         audit::record(conn, actor, Event::on("contractor.created", "contractor", id, record.name.clone()), now)?;
-        Ok(CreateOutcome::Created(record))
+        Ok(CreateOutcome::Created(Box::new(record)))
     })
 }
 
@@ -653,6 +816,57 @@ fn set_skills(
         };
     }
     Ok(())
+}
+
+/// Sets a record's skills to exactly these skill ids.
+pub fn replace_skill_ids(conn: &mut DbConnection, id: i64, skill_ids: &[i64]) -> Result<(), AppError> {
+    diesel::delete(agency_contractor_skills::table.filter(agency_contractor_skills::agency_contractor_id.eq(id)))
+        .execute(conn)?;
+    for skill_id in skill_ids {
+        diesel::insert_into(agency_contractor_skills::table)
+            .values((
+                agency_contractor_skills::agency_contractor_id.eq(id),
+                agency_contractor_skills::skill_id.eq(skill_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What the agency itself typed about a record, kept (as JSON) while a contractor's account is
+/// linked to it.
+pub fn typed_snapshot(record: &Contractor, skills: &[String]) -> String {
+    serde_json::to_string(&ContractorInput::from_record(record, skills)).unwrap_or_default()
+}
+
+/// Puts back what the agency typed (from [`typed_snapshot`]) into the contractor-kept fields of a
+/// record, keeping the agency's own owner, source, tags and notes as they are now.
+pub fn restore_typed(
+    conn: &mut DbConnection,
+    record: &Contractor,
+    snapshot: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let Ok(typed) = serde_json::from_str::<ContractorInput>(snapshot) else { return Ok(()) };
+    let typed = ContractorInput {
+        owner_id: record.owner_id.map(|id| id.to_string()).unwrap_or_default(),
+        source: record.source.clone().unwrap_or_default(),
+        tags: record.tags.clone().unwrap_or_default(),
+        notes: record.notes.clone().unwrap_or_default(),
+        ..typed
+    };
+    let Ok(valid) = typed.validate() else { return Ok(()) };
+    diesel::update(agency_contractors::table.find(record.id))
+        .set((
+            values(&valid, now),
+            agency_contractors::rate_private.eq(false),
+            agency_contractors::competing_offer_until.eq(None::<NaiveDate>),
+            agency_contractors::version.eq(record.version + 1),
+        ))
+        .execute(conn)?;
+    set_skills(conn, record.id, &valid.skills, now)?;
+    let restored = agency_contractors::table.find(record.id).select(Contractor::as_select()).first(conn)?;
+    reindex(conn, &restored)
 }
 
 /// Rewrites the record's entry in the full-text index.

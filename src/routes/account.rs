@@ -1,11 +1,11 @@
-//! `/account`: the signed-in user's own account — password and sessions.
+//! `/account`: the signed-in user's own account (staff or contractor) — password and sessions.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CsrfForm, Staff};
+use crate::auth::{CsrfForm, Member};
 use crate::db;
 use crate::error::AppError;
 use crate::models::audit::{self, Event};
@@ -35,7 +35,7 @@ struct AccountPage {
 
 async fn account_page(
     app: &AppState,
-    staff: &Staff,
+    staff: &Member,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -46,14 +46,14 @@ async fn account_page(
 }
 
 /// `GET /account`.
-pub async fn show(app: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+pub async fn show(app: web::Data<AppState>, staff: Member) -> Result<HttpResponse, AppError> {
     account_page(&app, &staff, FieldErrors::default(), StatusCode::OK).await
 }
 
 /// `POST /account/password`: needs the current password; ends every other session.
 pub async fn change_password(
     app: web::Data<AppState>,
-    staff: Staff,
+    staff: Member,
     form: CsrfForm<ChangePasswordInput>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
@@ -83,7 +83,7 @@ pub async fn change_password(
 /// `POST /account/sessions/end-others`: signs out every other device.
 pub async fn end_other_sessions(
     app: web::Data<AppState>,
-    staff: Staff,
+    staff: Member,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, keep, actor, now) = (staff.user.id, staff.session.id(), staff.actor.clone(), app.clock.now());

@@ -13,6 +13,7 @@ use crate::models::conflict::{FieldChange, Saved};
 use crate::models::contractor::{
     self, Contractor, ContractorInput, CreateOutcome, Duplicate, SearchInput, SearchResults,
 };
+use crate::models::contractor_invitation;
 use crate::models::hotlist::{self, HotlistChoice};
 use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/contractors/{id}/edit").route(get().to(edit)))
         .service(resource("/contractors/{id}/archive").route(post().to(archive)))
         .service(resource("/contractors/{id}/unarchive").route(post().to(unarchive)))
-        .service(resource("/contractors/{id}/availability/confirm").route(post().to(confirm_availability)));
+        .service(resource("/contractors/{id}/availability/confirm").route(post().to(confirm_availability)))
+        .service(resource("/contractors/{id}/invite").route(post().to(invite)));
 }
 
 /// This resource's routes as (method, path pattern).
@@ -44,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/contractors/{id}/archive"),
     ("POST", "/contractors/{id}/unarchive"),
     ("POST", "/contractors/{id}/availability/confirm"),
+    ("POST", "/contractors/{id}/invite"),
 ];
 
 #[derive(Template)]
@@ -128,8 +131,26 @@ struct FormPage {
 }
 
 impl FormPage {
+    fn linked(&self) -> bool {
+        self.record.as_ref().is_some_and(Contractor::is_linked)
+    }
+
     fn action(&self) -> String {
         self.record.as_ref().map_or_else(|| "/contractors".to_string(), |r| format!("/contractors/{}", r.id))
+    }
+}
+
+/// What went wrong with a submitted form: field errors, a duplicate, or a stale edit.
+#[derive(Default)]
+struct Problems {
+    errors: FieldErrors,
+    duplicate: Option<Duplicate>,
+    conflict: Vec<FieldChange>,
+}
+
+impl Problems {
+    fn errors(errors: FieldErrors) -> Self {
+        Self { errors, ..Self::default() }
     }
 }
 
@@ -138,11 +159,10 @@ async fn form_page(
     staff: &Staff,
     record: Option<Contractor>,
     form: ContractorInput,
-    errors: FieldErrors,
-    duplicate: Option<Duplicate>,
-    conflict: Vec<FieldChange>,
+    problems: Problems,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let Problems { errors, duplicate, conflict } = problems;
     let scope = staff.scope;
     let team = app.db(move |conn| contractor::team_choices(conn, scope)).await?;
     let layout = staff.session.layout(Section::Contractors);
@@ -159,7 +179,7 @@ pub async fn new(app: web::Data<AppState>, staff: Staff) -> Result<HttpResponse,
         rate_unit: "hour".into(),
         ..ContractorInput::default()
     };
-    form_page(&app, &staff, None, form, FieldErrors::default(), None, Vec::new(), StatusCode::OK).await
+    form_page(&app, &staff, None, form, Problems::default(), StatusCode::OK).await
 }
 
 fn duplicate_errors(duplicate: &Duplicate) -> FieldErrors {
@@ -179,7 +199,7 @@ pub async fn create(
     let valid = match form.validate() {
         Ok(valid) => valid,
         Err(AppError::Invalid(errors)) => {
-            return form_page(&app, &staff, None, form, errors, None, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY)
+            return form_page(&app, &staff, None, form, Problems::errors(errors), StatusCode::UNPROCESSABLE_ENTITY)
                 .await;
         }
         Err(e) => return Err(e),
@@ -192,10 +212,18 @@ pub async fn create(
         }
         Ok(CreateOutcome::Duplicate(duplicate)) => {
             let errors = duplicate_errors(&duplicate);
-            form_page(&app, &staff, None, form, errors, Some(duplicate), Vec::new(), StatusCode::CONFLICT).await
+            form_page(
+                &app,
+                &staff,
+                None,
+                form,
+                Problems { errors, duplicate: Some(duplicate), ..Problems::default() },
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(AppError::Invalid(errors)) => {
-            form_page(&app, &staff, None, form, errors, None, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            form_page(&app, &staff, None, form, Problems::errors(errors), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e),
     }
@@ -278,7 +306,7 @@ pub async fn edit(app: web::Data<AppState>, staff: Staff, id: web::Path<String>)
     let scope = staff.scope;
     let (record, skills) = app.db(move |conn| contractor::find_with_skills(conn, scope, id)).await?;
     let form = ContractorInput::from_record(&record, &skills);
-    form_page(&app, &staff, Some(record), form, FieldErrors::default(), None, Vec::new(), StatusCode::OK).await
+    form_page(&app, &staff, Some(record), form, Problems::default(), StatusCode::OK).await
 }
 
 /// `POST /contractors/{id}`: saves an edit unless someone saved since the form was opened.
@@ -296,6 +324,10 @@ pub async fn update(
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest("The form has no version; reload the page.".into()))?;
+    let current = app.db(move |conn| contractor::find(conn, scope, id)).await?;
+    if current.is_linked() {
+        return update_linked(app, staff, current, version, form).await;
+    }
     let valid = match form.validate() {
         Ok(valid) => valid,
         Err(AppError::Invalid(errors)) => {
@@ -305,9 +337,7 @@ pub async fn update(
                 &staff,
                 Some(record),
                 form,
-                errors,
-                None,
-                Vec::new(),
+                Problems::errors(errors),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
@@ -326,21 +356,109 @@ pub async fn update(
             let (current, skills) = app.db(move |conn| contractor::find_with_skills(conn, scope, current.id)).await?;
             let conflict = contractor::differences(&submitted, &current, &skills);
             let form = ContractorInput { version: current.version.to_string(), ..form };
-            form_page(&app, &staff, Some(current), form, FieldErrors::default(), None, conflict, StatusCode::CONFLICT)
-                .await
+            form_page(
+                &app,
+                &staff,
+                Some(current),
+                form,
+                Problems { conflict, ..Problems::default() },
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Ok(Err(duplicate)) => {
             let record = app.db(move |conn| contractor::find(conn, scope, id)).await?;
             let errors = duplicate_errors(&duplicate);
-            form_page(&app, &staff, Some(record), form, errors, Some(duplicate), Vec::new(), StatusCode::CONFLICT).await
+            form_page(
+                &app,
+                &staff,
+                Some(record),
+                form,
+                Problems { errors, duplicate: Some(duplicate), ..Problems::default() },
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(AppError::Invalid(errors)) => {
             let record = app.db(move |conn| contractor::find(conn, scope, id)).await?;
-            form_page(&app, &staff, Some(record), form, errors, None, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY)
+            form_page(&app, &staff, Some(record), form, Problems::errors(errors), StatusCode::UNPROCESSABLE_ENTITY)
                 .await
         }
         Err(e) => Err(e),
     }
+}
+
+/// Saves the agency's own fields of a record the contractor keeps; any other field sent is
+/// ignored (they are the contractor's).
+async fn update_linked(
+    app: web::Data<AppState>,
+    staff: Staff,
+    current: Contractor,
+    version: i32,
+    form: ContractorInput,
+) -> Result<HttpResponse, AppError> {
+    let (scope, id) = (staff.scope, current.id);
+    let part = match form.validate_agency_part() {
+        Ok(part) => part,
+        Err(AppError::Invalid(errors)) => {
+            return form_page(
+                &app,
+                &staff,
+                Some(current),
+                form,
+                Problems::errors(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return Err(e),
+    };
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
+    let submitted = part.clone();
+    match app.db(move |conn| contractor::update_agency_part(conn, scope, id, version, &part, &actor, now)).await {
+        Ok(Saved::Done(record)) => {
+            staff.session.flash(Flash::success(format!("{} saved.", record.name)));
+            Ok(pages::redirect(&format!("/contractors/{}", record.id)))
+        }
+        Ok(Saved::Stale(current)) => {
+            let conflict = contractor::agency_part_differences(&submitted, &current);
+            let form = ContractorInput { version: current.version.to_string(), ..form };
+            form_page(
+                &app,
+                &staff,
+                Some(current),
+                form,
+                Problems { conflict, ..Problems::default() },
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => {
+            form_page(&app, &staff, Some(current), form, Problems::errors(errors), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /contractors/{id}/invite`: invites the person to keep this record themselves.
+pub async fn invite(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let (scope, actor, now, base_url) = (staff.scope, staff.actor.clone(), app.clock.now(), app.base_url());
+    match app.db(move |conn| contractor_invitation::invite(conn, scope, id, &base_url, &actor, now)).await {
+        Ok(record) => staff.session.flash(Flash::success(format!(
+            "Invitation sent to {}. Once they connect, they keep their availability, rate and skills up to date for you.",
+            record.email.unwrap_or_default()
+        ))),
+        Err(AppError::Invalid(errors)) => staff.session.flash(Flash::error(errors.summary())),
+        Err(e) => return Err(e),
+    }
+    Ok(pages::redirect(&format!("/contractors/{id}")))
 }
 
 /// `POST /contractors/{id}/archive`.

@@ -1,10 +1,11 @@
-//! `GET /`: the recruiter's start page.
+//! `GET /`: the recruiter's start page, or the contractor's home.
 
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::auth::Staff;
+use crate::auth::{Staff, Visitor};
 use crate::error::AppError;
+use crate::models::user::KIND_CONTRACTOR;
 use crate::pages::{self, Layout, Section};
 
 #[derive(Template)]
@@ -13,7 +14,11 @@ struct HomePage {
     layout: Layout,
 }
 
-/// `GET /`.
-pub async fn index(staff: Staff) -> Result<HttpResponse, AppError> {
+/// `GET /`: contractors go to their own home; staff see their dashboard.
+pub async fn index(visitor: Visitor, req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    if visitor.session.user().is_some_and(|u| u.kind == KIND_CONTRACTOR) {
+        return Ok(pages::redirect("/me"));
+    }
+    let staff = <Staff as actix_web::FromRequest>::extract(&req).await?;
     pages::html(&HomePage { layout: staff.session.layout(Section::Home) })
 }

@@ -12,6 +12,7 @@ pub mod hotlists;
 pub mod imports;
 pub mod invitations;
 pub mod jobs;
+pub mod me;
 pub mod password_resets;
 pub mod sessions;
 pub mod setup;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tasks::configure(cfg);
     hotlists::configure(cfg);
     imports::configure(cfg);
+    me::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -72,6 +74,7 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         tasks::ROUTES,
         hotlists::ROUTES,
         imports::ROUTES,
+        me::ROUTES,
     ]
     .concat()
 }

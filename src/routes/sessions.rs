@@ -26,6 +26,7 @@ pub struct LoginInput {
 pub struct LoginQuery {
     next: String,
     signed_out: Option<String>,
+    deleted: Option<String>,
 }
 
 #[derive(Template)]
@@ -43,7 +44,11 @@ pub async fn new(visitor: Visitor, query: web::Query<LoginQuery>) -> Result<Http
     if visitor.session.user().is_some() {
         return Ok(pages::redirect(&pages::safe_next(Some(&query.next))));
     }
-    let notice = query.signed_out.is_some().then_some("You have signed out.");
+    let notice = if query.deleted.is_some() {
+        Some("Your account and profile are deleted. Thank you for using NextGig.")
+    } else {
+        query.signed_out.is_some().then_some("You have signed out.")
+    };
     let form = LoginInput { next: query.next, ..LoginInput::default() };
     pages::html(&LoginPage {
         layout: visitor.session.layout(Section::None),

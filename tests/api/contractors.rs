@@ -176,7 +176,8 @@ async fn bad_input_is_shown_beside_the_fields_and_nothing_is_saved() {
     let rita = recruiter(&app).await;
     let huge = "x".repeat(1_000_000);
     let many_skills = (0..50).map(|n| format!("skill{n}")).collect::<Vec<_>>().join(",");
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![("name", "")], "name", "Name is required."),
         (vec![("name", &huge)], "name", "too long"),
         (vec![("name", "Jane"), ("email", "jane@")], "email", "Enter an email address"),

@@ -18,6 +18,7 @@ mod isolation;
 mod jobs;
 mod outbox;
 mod password_reset;
+mod portal;
 mod search;
 mod sessions;
 mod setup;

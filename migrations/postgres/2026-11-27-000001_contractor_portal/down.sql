@@ -1,0 +1,12 @@
+DROP TABLE one_click_tokens;
+DROP TABLE outside_submissions;
+DROP TABLE contractor_invitations;
+DROP INDEX agency_contractors_profile_idx;
+DROP INDEX agency_contractors_agency_profile_key;
+ALTER TABLE agency_contractors DROP COLUMN competing_offer_until;
+ALTER TABLE agency_contractors DROP COLUMN rate_private;
+ALTER TABLE agency_contractors DROP COLUMN agency_typed;
+ALTER TABLE agency_contractors DROP COLUMN linked_at;
+ALTER TABLE agency_contractors DROP COLUMN profile_id;
+DROP TABLE profile_skills;
+DROP TABLE contractor_profiles;
