@@ -391,7 +391,7 @@ pub fn inspect(filename: &str, bytes: Vec<u8>, delimiter: Option<u8>) -> Result<
             "This file is saved as UTF-16 (\"Unicode text\"). Save it as \"CSV UTF-8\" and upload it again.".into()
         );
     }
-    if bytes.iter().take(64 * 1024).any(|b| *b == 0) || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+    if bytes.contains(&0) || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
         return Err("This is not a CSV file (it holds binary data). Upload a .csv file saved as \"CSV UTF-8\".".into());
     }
     let mut content = String::from_utf8(bytes).map_err(|e| {
@@ -791,18 +791,23 @@ fn load_matches(conn: &mut DbConnection, ctx: &Context<'_>, rows: &[RawRow]) -> 
     }
     let agency = ctx.scope.agency_id();
     let mut found: Vec<Contractor> = contractor::find_many(conn, ctx.scope, &ids)?;
-    if !emails.is_empty() || !phones.is_empty() {
-        let by_keys: Vec<Contractor> = agency_contractors::table
-            .filter(agency_contractors::agency_id.eq(agency))
-            .filter(agency_contractors::email.eq_any(&emails).or(agency_contractors::phone_key.eq_any(&phones)))
-            .order(agency_contractors::id.asc())
-            .select(Contractor::as_select())
-            .load(conn)?;
-        found.extend(by_keys);
+    // One indexed lookup per key (an OR of the two would scan the agency's records).
+    for (column_is_email, keys) in [(true, &emails), (false, &phones)] {
+        if keys.is_empty() {
+            continue;
+        }
+        let query = agency_contractors::table.filter(agency_contractors::agency_id.eq(agency)).into_boxed();
+        let query = if column_is_email {
+            query.filter(agency_contractors::email.eq_any(keys))
+        } else {
+            query.filter(agency_contractors::phone_key.eq_any(keys))
+        };
+        found.extend(query.select(Contractor::as_select()).load::<Contractor>(conn)?);
     }
+    found.sort_by_key(|c| c.id);
+    found.dedup_by_key(|c| c.id);
     let mut matches =
         Matches { by_id: HashMap::new(), by_email: HashMap::new(), by_phone: HashMap::new(), skills: HashMap::new() };
-    found.sort_by_key(|c| c.id);
     for record in found {
         if let Some(email) = &record.email {
             matches.by_email.entry(email.clone()).or_insert(record.id);
@@ -1409,15 +1414,6 @@ fn run_rows(
     }
     let mapping = saved_mapping(&import)?;
     let content = content_of(conn, scope, id)?;
-    if !import.skip_invalid {
-        let preview = analyse(conn, scope, &import, &content, &mapping, actor)?;
-        if preview.invalid > 0 {
-            return Err(AppError::BadRequest(format!(
-                "{} rows have problems and \"skip the invalid rows\" was not ticked, so nothing was imported.",
-                preview.invalid
-            )));
-        }
-    }
     let headers = import.header_list();
     let delimiter = delimiter_byte(&import.delimiter).unwrap_or(b',');
     let mut ctx = Context::new(conn, scope, &headers, &mapping, actor.user_id)?;
@@ -1432,6 +1428,20 @@ fn run_rows(
         let at = now();
         let (plans, written) = db::write(conn, |conn| {
             let plans = plan_chunk(conn, &mut ctx, &rows)?;
+            // The preview had no problems, but the agency's records may have changed since:
+            // without "skip the invalid rows" such a row stops the import before its chunk.
+            if !import.skip_invalid
+                && let Some((row, Plan::Invalid(problems))) =
+                    rows.iter().zip(&plans).find(|(_, p)| matches!(p, Plan::Invalid(_)))
+            {
+                let why = problems.first().map_or(String::new(), |p| format!(" ({}: {})", p.column, p.message));
+                return Err(AppError::BadRequest(format!(
+                    "Row {} has a problem that appeared after the preview{why}. The {processed} rows before its \
+                     chunk were imported; fix the file, or tick \"skip the invalid rows\", and run the import \
+                     again (nothing is imported twice).",
+                    row.row
+                )));
+            }
             let written = write_chunk(conn, scope, actor, &rows, &plans, at)?;
             let invalid = plans.iter().filter(|p| matches!(p, Plan::Invalid(_))).count() + written.problems.len();
             diesel::update(imports::table.filter(imports::id.eq(id)).filter(imports::agency_id.eq(scope.agency_id())))

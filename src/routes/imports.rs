@@ -100,6 +100,38 @@ async fn read_field(field: &mut actix_multipart::Field, limit: usize) -> Result<
     Ok(Some(data))
 }
 
+/// Most bytes read and thrown away after refusing a large upload, so that the browser gets the
+/// answer instead of a reset connection (nothing is kept in memory).
+const DISCARD_LIMIT: usize = 4 * csv_import::MAX_UPLOAD_BYTES;
+
+async fn discard(payload: &mut actix_web::dev::Payload) {
+    let mut seen = 0;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len();
+        if seen > DISCARD_LIMIT {
+            break;
+        }
+    }
+}
+
+async fn discard_fields(mut field: actix_multipart::Field, multipart: &mut Multipart) {
+    let mut seen = 0;
+    loop {
+        while let Some(Ok(chunk)) = field.next().await {
+            seen += chunk.len();
+            if seen > DISCARD_LIMIT {
+                return;
+            }
+        }
+        // A field must be gone before the next one is asked for.
+        drop(field);
+        match multipart.next().await {
+            Some(Ok(next)) => field = next,
+            _ => return,
+        }
+    }
+}
+
 fn too_large_message() -> String {
     format!(
         "This file is larger than {} MB. Split it into smaller files and import them one after another.",
@@ -118,10 +150,11 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let declared: Option<usize> =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let mut payload = payload.into_inner();
     if declared.is_some_and(|n| n > csv_import::MAX_UPLOAD_BYTES + 64 * 1024) {
+        discard(&mut payload).await;
         return new_page(&app, &staff, Some(too_large_message()), StatusCode::PAYLOAD_TOO_LARGE).await;
     }
-    let mut payload = payload.into_inner();
     if req.content_type() != "multipart/form-data" {
         // Not an upload: a form without a valid token is a forgery attempt like any other POST.
         let body = csrf::read_body(&mut payload, 64 * 1024).await?;
@@ -159,6 +192,7 @@ pub async fn upload(
                 match read_field(&mut field, csv_import::MAX_UPLOAD_BYTES).await? {
                     Some(bytes) => file = Some((filename, bytes)),
                     None => {
+                        discard_fields(field, &mut multipart).await;
                         return new_page(&app, &staff, Some(too_large_message()), StatusCode::PAYLOAD_TOO_LARGE).await;
                     }
                 }

@@ -437,6 +437,15 @@ async fn hostile_files_get_a_clear_message_and_nothing_is_half_imported() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.text.contains("at most 100,000 rows per file"), "{}", page.texts(".upload-error").join(""));
 
+    // Too large, whether the request says so up front or the file only turns out so.
+    for size in [30 * 1024 * 1024, 25 * 1024 * 1024 + 10_000] {
+        let mut big = String::from("Name,Email\n");
+        big.push_str(&"x".repeat(size));
+        let page = upload(&rita, big.as_bytes()).await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{size}");
+        assert!(page.text.contains("This file is larger than 25 MB."), "{size}");
+    }
+
     // Broken quotes: the line is named.
     let page = upload(&rita, b"Name,Email\nAnn,ann@x.io\n\"Ben,ben@x.io\nCleo,cleo@x.io\n").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
