@@ -60,6 +60,20 @@ pub struct AvailabilityReminderEmail<'a> {
     pub settings_link: &'a str,
 }
 
+/// An agency asks the contractor's consent to put them forward.
+#[derive(Template)]
+#[template(path = "emails/consent_request.txt")]
+pub struct ConsentRequestEmail<'a> {
+    pub name: &'a str,
+    pub agency_name: &'a str,
+    pub job_title: &'a str,
+    pub client: &'a str,
+    pub description: &'a str,
+    pub rate: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+}
+
 /// Renders a text template into an [`Email`].
 pub fn compose<T: Template>(to: &str, subject: impl Into<String>, body: &T) -> Result<Email, AppError> {
     Ok(Email { to: to.to_string(), subject: subject.into(), text: body.render()? })

@@ -123,6 +123,10 @@ pub enum Section {
     MeOutside,
     /// The contractor's data: export and deletion.
     MeData,
+    /// Requests to put the contractor forward.
+    MeConsents,
+    /// Pipeline settings and reports.
+    Reports,
 }
 
 impl Section {
@@ -144,6 +148,8 @@ impl Section {
             Self::MeSubmissions => "me-submissions",
             Self::MeOutside => "me-outside",
             Self::MeData => "me-data",
+            Self::MeConsents => "me-consents",
+            Self::Reports => "reports",
         }
     }
 }

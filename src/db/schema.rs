@@ -7,6 +7,9 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ownership_window_days -> Integer,
+        availability_window_hours -> Integer,
+        consent_valid_days -> Integer,
     }
 }
 
@@ -179,6 +182,7 @@ diesel::table! {
         agency_typed -> Nullable<Text>,
         rate_private -> Bool,
         competing_offer_until -> Nullable<Date>,
+        unlinked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -266,6 +270,7 @@ diesel::table! {
         job_id -> Nullable<BigInt>,
         occurred_at -> Timestamp,
         created_at -> Timestamp,
+        submission_id -> Nullable<BigInt>,
     }
 }
 
@@ -416,6 +421,187 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pipeline_stages (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        name -> Text,
+        category -> Text,
+        position -> Integer,
+        follow_up_days -> Integer,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        job_id -> BigInt,
+        contractor_id -> BigInt,
+        stage_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        stage_entered_at -> Timestamp,
+        next_update_due -> Nullable<Date>,
+        last_event_at -> Timestamp,
+        override_reason -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        closed_reason -> Nullable<Text>,
+        closed_note -> Nullable<Text>,
+        thank_you_prompted_at -> Nullable<Timestamp>,
+        follow_up_offered_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submission_events (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        submission_id -> BigInt,
+        kind -> Text,
+        from_stage_id -> Nullable<BigInt>,
+        to_stage_id -> Nullable<BigInt>,
+        body -> Text,
+        visible_to_contractor -> Bool,
+        actor_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        submission_id -> BigInt,
+        contractor_id -> BigInt,
+        person_key -> Text,
+        client_domain -> Nullable<Text>,
+        client_shown -> Text,
+        client_description -> Nullable<Text>,
+        job_title -> Text,
+        rate_minor -> BigInt,
+        rate_currency -> Text,
+        rate_unit -> Text,
+        exclusivity_days -> Integer,
+        status -> Text,
+        conflict_since -> Nullable<Timestamp>,
+        token_hash -> Text,
+        requested_by -> Nullable<BigInt>,
+        requested_at -> Timestamp,
+        expires_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        decision_ip -> Nullable<Text>,
+        decision_user_agent -> Nullable<Text>,
+        valid_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    representations (id) {
+        id -> BigInt,
+        person_key -> Text,
+        client_domain -> Text,
+        agency_id -> BigInt,
+        submission_id -> BigInt,
+        consent_id -> BigInt,
+        started_at -> Timestamp,
+        ends_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        ended_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    interviews (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        submission_id -> BigInt,
+        starts_at -> Timestamp,
+        time_zone -> Text,
+        duration_minutes -> Integer,
+        kind -> Text,
+        location -> Nullable<Text>,
+        interviewers -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        outcome -> Text,
+        feedback -> Nullable<Text>,
+        sequence -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        submission_id -> BigInt,
+        rate_minor -> BigInt,
+        rate_currency -> Text,
+        rate_unit -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        below_floor -> Bool,
+        status -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    placements (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        submission_id -> BigInt,
+        contractor_id -> BigInt,
+        job_id -> BigInt,
+        start_date -> Date,
+        end_date -> Date,
+        pay_rate_minor -> BigInt,
+        bill_rate_minor -> BigInt,
+        currency -> Text,
+        rate_unit -> Text,
+        status -> Text,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    placement_extensions (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        placement_id -> BigInt,
+        previous_end_date -> Date,
+        new_end_date -> Date,
+        pay_rate_minor -> BigInt,
+        bill_rate_minor -> BigInt,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> agencies (agency_id));
@@ -442,6 +628,18 @@ diesel::joinable!(profile_skills -> contractor_profiles (profile_id));
 diesel::joinable!(profile_skills -> skills (skill_id));
 diesel::joinable!(contractor_invitations -> agency_contractors (agency_contractor_id));
 diesel::joinable!(outside_submissions -> contractor_profiles (profile_id));
+diesel::joinable!(pipeline_stages -> agencies (agency_id));
+diesel::joinable!(submissions -> jobs (job_id));
+diesel::joinable!(submissions -> agency_contractors (contractor_id));
+diesel::joinable!(submissions -> pipeline_stages (stage_id));
+diesel::joinable!(submission_events -> submissions (submission_id));
+diesel::joinable!(consents -> submissions (submission_id));
+diesel::joinable!(representations -> agencies (agency_id));
+diesel::joinable!(representations -> submissions (submission_id));
+diesel::joinable!(interviews -> submissions (submission_id));
+diesel::joinable!(offers -> submissions (submission_id));
+diesel::joinable!(placements -> submissions (submission_id));
+diesel::joinable!(placement_extensions -> placements (placement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -471,4 +669,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     contractor_invitations,
     outside_submissions,
     one_click_tokens,
+    pipeline_stages,
+    submissions,
+    submission_events,
+    consents,
+    representations,
+    interviews,
+    offers,
+    placements,
+    placement_extensions,
+    calendar_feeds,
 );

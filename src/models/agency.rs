@@ -35,6 +35,12 @@ pub struct Agency {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Days during which a second submission of a contractor to the same client needs a reason.
+    pub ownership_window_days: i32,
+    /// Hours within which availability must have been confirmed to submit someone to a client.
+    pub availability_window_hours: i32,
+    /// Days a consent request stays open.
+    pub consent_valid_days: i32,
 }
 
 /// Longest agency name accepted.
@@ -46,11 +52,20 @@ pub fn validate_name(errors: &mut FieldErrors, field: &'static str, name: &str) 
 }
 
 impl Agency {
-    /// Creates an agency (inside the caller's transaction).
+    /// Creates an agency with the default pipeline stages (inside the caller's transaction).
     pub fn create(conn: &mut DbConnection, name: &str, now: NaiveDateTime) -> Result<Agency, AppError> {
-        Ok(diesel::insert_into(agencies::table)
-            .values((agencies::name.eq(name), agencies::created_at.eq(now), agencies::updated_at.eq(now)))
-            .get_result(conn)?)
+        let agency: Agency = diesel::insert_into(agencies::table)
+            .values((
+                agencies::name.eq(name),
+                agencies::created_at.eq(now),
+                agencies::updated_at.eq(now),
+                agencies::ownership_window_days.eq(180),
+                agencies::availability_window_hours.eq(72),
+                agencies::consent_valid_days.eq(14),
+            ))
+            .get_result(conn)?;
+        crate::models::stage::create_defaults(conn, agency.id, now)?;
+        Ok(agency)
     }
 
     /// The agency a scope points at.

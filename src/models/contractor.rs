@@ -96,6 +96,8 @@ pub struct Contractor {
     pub rate_private: bool,
     /// "Offer or final round elsewhere, decision by" this date.
     pub competing_offer_until: Option<NaiveDate>,
+    /// When the contractor stopped sharing their profile with this agency.
+    pub unlinked_at: Option<NaiveDateTime>,
 }
 
 fn label(choices: &[(&'static str, &'static str)], stored: &str) -> &'static str {
@@ -1075,6 +1077,32 @@ pub fn team_choices(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(
     Ok(rows.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
 }
 
+/// Active records whose name or email contains `wanted` (case-insensitive), for "put forward":
+/// (id, name, headline), at most `limit`, by name.
+pub fn candidates(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    wanted: &str,
+    limit: i64,
+) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
+    use crate::models::client::{contains_pattern, lower, lower_nullable};
+    let pattern = contains_pattern(wanted);
+    Ok(agency_contractors::table
+        .filter(agency_contractors::agency_id.eq(scope.agency_id()))
+        .filter(agency_contractors::archived_at.is_null())
+        .filter(
+            lower(agency_contractors::name).like(pattern.clone()).escape('\\').or(lower_nullable(
+                agency_contractors::email,
+            )
+            .like(pattern)
+            .escape('\\')),
+        )
+        .order(agency_contractors::name.asc())
+        .limit(limit)
+        .select((agency_contractors::id, agency_contractors::name, agency_contractors::headline))
+        .load(conn)?)
+}
+
 /// Everyone on the agency's staff as (id, name, enabled), by name: owner names and choices.
 pub fn team_members(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(i64, String, bool)>, AppError> {
     let rows: Vec<(i64, String, Option<NaiveDateTime>)> = users::table
@@ -1114,6 +1142,8 @@ pub struct SearchInput {
     pub sort: String,
     pub archived: String,
     pub after: String,
+    /// Searching candidates for this job (each result can be put forward for it).
+    pub for_job: String,
 }
 
 /// Sort choices of the search page: (stored, shown).

@@ -4,7 +4,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use diesel::prelude::*;
+
 use crate::db::DbConnection;
+use crate::db::schema::{agencies, consents, pipeline_stages, submissions, users};
 use crate::error::AppError;
 use crate::models::outside_submission::{self, OutsideSubmission};
 use crate::models::profile::{self, LinkedAgency, Profile};
@@ -20,12 +23,62 @@ pub struct MySubmission {
     pub stage: String,
     pub next_update_due: Option<NaiveDate>,
     pub updated_at: NaiveDateTime,
+    /// Why it was closed, when it was.
+    pub closed_reason: Option<String>,
 }
 
-/// Every submission about the contractor from every agency, newest first.
-pub fn submissions(_conn: &mut DbConnection, _user_id: i64) -> Result<Vec<MySubmission>, AppError> {
-    // Submissions arrive with the pipeline; until then there are none to show.
-    Ok(Vec::new())
+/// id, agency, job title, client as shown, stage, next update due, last change, closed reason.
+type SubmissionRow = (i64, String, String, String, String, Option<NaiveDate>, NaiveDateTime, Option<String>);
+
+/// Every submission about the contractor from every agency, newest first: those an agency asked
+/// their consent for (before that, a submission is the agency's own idea, not yet about them).
+/// The client is shown as the agency showed it in its request ("Confidential client" included).
+pub fn submissions(conn: &mut DbConnection, user_id: i64) -> Result<Vec<MySubmission>, AppError> {
+    let email: String = users::table.find(user_id).select(users::email).first(conn)?;
+    let rows: Vec<SubmissionRow> = consents::table
+        .inner_join(submissions::table.inner_join(pipeline_stages::table))
+        .inner_join(agencies::table.on(agencies::id.eq(consents::agency_id)))
+        .filter(consents::person_key.eq(&email))
+        .order((submissions::updated_at.desc(), consents::id.desc()))
+        .limit(500)
+        .select((
+            submissions::id,
+            agencies::name,
+            consents::job_title,
+            consents::client_shown,
+            pipeline_stages::name,
+            submissions::next_update_due,
+            submissions::updated_at,
+            submissions::closed_reason,
+        ))
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|row| seen.insert(row.0))
+        .map(|(id, agency_name, job_title, client, stage, next_update_due, updated_at, closed_reason)| MySubmission {
+            id,
+            agency_name,
+            job_title,
+            client,
+            stage,
+            next_update_due: if closed_reason.is_some() { None } else { next_update_due },
+            updated_at,
+            closed_reason: closed_reason.map(|r| crate::models::submission::close_reason_text(&r).to_string()),
+        })
+        .collect())
+}
+
+/// One of the contractor's submissions with the events meant for them; anyone else's answers
+/// `NotFound`.
+pub fn submission(
+    conn: &mut DbConnection,
+    user_id: i64,
+    id: i64,
+) -> Result<(MySubmission, Vec<crate::models::submission::EventItem>), AppError> {
+    let mine = submissions(conn, user_id)?.into_iter().find(|s| s.id == id).ok_or(AppError::NotFound)?;
+    let events = crate::models::submission::events(conn, id, true)?;
+    Ok((mine, events))
 }
 
 /// The account part of an export.

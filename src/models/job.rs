@@ -814,6 +814,20 @@ pub fn owner_filter_choices(conn: &mut DbConnection, scope: AgencyScope) -> Resu
         .collect())
 }
 
+/// The agency's open and on-hold jobs as (id, "title — client"), by client and title, for
+/// choosing a job to put someone forward for (at most 500).
+pub fn open_choices(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(String, String)>, AppError> {
+    let rows: Vec<(i64, String, String)> = jobs::table
+        .inner_join(clients::table)
+        .filter(jobs::agency_id.eq(scope.agency_id()))
+        .filter(jobs::status.eq_any(["open", "on_hold"]))
+        .order((clients::name.asc(), jobs::title.asc()))
+        .limit(500)
+        .select((jobs::id, jobs::title, clients::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, title, client)| (id.to_string(), format!("{title} — {client}"))).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

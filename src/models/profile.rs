@@ -596,6 +596,7 @@ pub fn unlink(conn: &mut DbConnection, user_id: i64, agency_id: i64, now: NaiveD
         .set((
             agency_contractors::profile_id.eq(None::<i64>),
             agency_contractors::linked_at.eq(None::<NaiveDateTime>),
+            agency_contractors::unlinked_at.eq(Some(now)),
             agency_contractors::agency_typed.eq(None::<String>),
             agency_contractors::competing_offer_until.eq(None::<NaiveDate>),
             agency_contractors::updated_at.eq(now),
@@ -634,6 +635,7 @@ pub fn link(
         .set((
             agency_contractors::profile_id.eq(Some(profile.id)),
             agency_contractors::linked_at.eq(Some(now)),
+            agency_contractors::unlinked_at.eq(None::<NaiveDateTime>),
             agency_contractors::agency_typed.eq(Some(contractor::typed_snapshot(record, &skills))),
         ))
         .execute(conn)?;

@@ -15,6 +15,7 @@ use crate::models::contractor::{
 };
 use crate::models::contractor_invitation;
 use crate::models::hotlist::{self, HotlistChoice};
+use crate::models::submission;
 use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
@@ -58,6 +59,8 @@ struct SearchPage {
     results: Option<SearchResults>,
     skill_names: Vec<String>,
     now: NaiveDateTime,
+    /// The job being filled, when searching candidates for one: (id, title).
+    for_job: Option<(i64, String)>,
 }
 
 impl SearchPage {
@@ -96,10 +99,22 @@ pub async fn index(
     let form = query.0;
     let now = app.clock.now();
     let layout = staff.session.layout(Section::Contractors);
-    match form.validate(staff.scope) {
+    let scope = staff.scope;
+    let for_job_id = form.for_job.trim().parse::<i64>().ok();
+    match form.validate(scope) {
         Ok(search) => {
             let skill_names = search.skill_names.clone();
-            let results = app.db(move |conn| contractor::search(conn, &search)).await?;
+            let (results, for_job) = app
+                .db(move |conn| {
+                    let results = contractor::search(conn, &search)?;
+                    // Only when filling a job: one more statement for its title.
+                    let for_job = match for_job_id {
+                        Some(id) => crate::models::job::Job::find(conn, scope, id).ok().map(|job| (job.id, job.title)),
+                        None => None,
+                    };
+                    Ok((results, for_job))
+                })
+                .await?;
             pages::html(&SearchPage {
                 layout,
                 form,
@@ -107,11 +122,12 @@ pub async fn index(
                 results: Some(results),
                 skill_names,
                 now,
+                for_job,
             })
         }
         Err(AppError::Invalid(errors)) => pages::html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SearchPage { layout, form, errors, results: None, skill_names: Vec::new(), now },
+            &SearchPage { layout, form, errors, results: None, skill_names: Vec::new(), now, for_job: None },
         ),
         Err(e) => Err(e),
     }
@@ -243,6 +259,7 @@ struct ShowPage {
     activities: Vec<ActivityItem>,
     tasks: Vec<TaskItem>,
     hotlists: Vec<HotlistChoice>,
+    submissions: Vec<submission::ContractorRow>,
     now: NaiveDateTime,
     /// Today in the viewer's time zone (for "due today" and "overdue").
     today: NaiveDate,
@@ -259,6 +276,7 @@ struct ShowData {
     activities: Vec<ActivityItem>,
     tasks: Vec<TaskItem>,
     hotlists: Vec<HotlistChoice>,
+    submissions: Vec<submission::ContractorRow>,
 }
 
 /// Everything the contractor page shows: one statement per section.
@@ -271,6 +289,7 @@ fn load_page(conn: &mut crate::db::DbConnection, scope: AgencyScope, id: i64) ->
         activities: activity::for_contractor(conn, scope, id, TIMELINE_LENGTH)?,
         tasks: task::open_for_contractor(conn, scope, id)?,
         hotlists: hotlist::for_contractor(conn, scope, id)?,
+        submissions: submission::for_contractor(conn, scope, id)?,
         record,
         skills,
         owner,
@@ -295,6 +314,7 @@ pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>)
         activities: data.activities,
         tasks: data.tasks,
         hotlists: data.hotlists,
+        submissions: data.submissions,
         now,
         today,
     })

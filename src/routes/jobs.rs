@@ -14,6 +14,8 @@ use crate::models::conflict::{FieldChange, Saved};
 use crate::models::contractor;
 use crate::models::job::{self, FormChoices, Job, JobDetail, JobFilter, JobInput, JobRow, JobSort, StatusFilter};
 use crate::models::money;
+use crate::models::stage::Stage;
+use crate::models::submission::{self, Card};
 use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
@@ -273,22 +275,76 @@ struct JobPage {
     team: Vec<(String, String)>,
     /// Today in the viewer's time zone.
     today: chrono::NaiveDate,
+    /// The pipeline's stages, in order, and a card per submission.
+    stages: Vec<Stage>,
+    cards: Vec<Card>,
+    /// "Put forward" search: what was typed, and the matching contractors (id, name, headline).
+    candidate: String,
+    candidates: Vec<(i64, String, Option<String>)>,
+    now: chrono::NaiveDateTime,
+}
+
+impl JobPage {
+    /// The cards in one stage.
+    fn cards_in(&self, stage_id: &i64) -> Vec<&Card> {
+        self.cards.iter().filter(|c| c.stage_id == *stage_id).collect()
+    }
+
+    /// The job's skills as a contractor search for candidates.
+    fn find_candidates_url(&self) -> String {
+        let mut url = format!("/contractors?for_job={}&sort=availability", self.detail.job.id);
+        for skill in &self.detail.skills {
+            url.push_str("&skill=");
+            url.push_str(&pages::encode_query(skill));
+        }
+        url
+    }
+}
+
+/// Query of the job page: a name to find a candidate to put forward.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JobQuery {
+    candidate: String,
 }
 
 /// `GET /jobs/{id}`.
-pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    query: web::Query<JobQuery>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let scope = staff.scope;
-    let (detail, activities, tasks, team) = app
+    let candidate = query.into_inner().candidate.trim().chars().take(100).collect::<String>();
+    let now = app.clock.now();
+    let wanted = candidate.clone();
+    let (detail, activities, tasks, team, (stages, cards), candidates) = app
         .db(move |conn| {
             let detail = job::detail(conn, scope, id)?;
             let activities = activity::for_job(conn, scope, id, crate::routes::activities::TIMELINE_LENGTH)?;
             let tasks = task::open_for(conn, scope, About::Job(id))?;
-            Ok((detail, activities, tasks, contractor::team_choices(conn, scope)?))
+            let board = submission::board(conn, scope, id, now)?;
+            let candidates =
+                if wanted.is_empty() { Vec::new() } else { contractor::candidates(conn, scope, &wanted, 20)? };
+            Ok((detail, activities, tasks, contractor::team_choices(conn, scope)?, board, candidates))
         })
         .await?;
-    let today = crate::routes::activities::today(&staff, app.clock.now());
-    pages::html(&JobPage { layout: staff.session.layout(Section::Jobs), detail, activities, tasks, team, today })
+    let today = crate::routes::activities::today(&staff, now);
+    pages::html(&JobPage {
+        layout: staff.session.layout(Section::Jobs),
+        detail,
+        activities,
+        tasks,
+        team,
+        today,
+        stages,
+        cards,
+        candidate,
+        candidates,
+        now,
+    })
 }
 
 /// Loads a job's edit form as saved, and the form's choices.

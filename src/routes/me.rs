@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::auth::{ContractorAccount, CsrfForm};
 use crate::error::AppError;
+use crate::models::consent;
 use crate::models::outside_submission::{self, OutsideInput, OutsideSubmission};
 use crate::models::profile::{
     self, AvailabilityInput, DetailsInput, LinkedAgency, OfferInput, Profile, RateInput, RemindersInput,
@@ -35,6 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/me/agencies").route(get().to(agencies)))
         .service(resource("/me/agencies/{id}/unlink").route(post().to(unlink)))
         .service(resource("/me/submissions").route(get().to(submissions)))
+        .service(resource("/me/submissions/{id}").route(get().to(submission)))
+        .service(resource("/me/consents").route(get().to(consents)))
+        .service(resource("/me/consents/{id}").route(post().to(decide)))
         .service(resource("/me/outside").route(get().to(outside)).route(post().to(add_outside)))
         .service(resource("/me/outside/{id}/delete").route(post().to(delete_outside)))
         .service(resource("/me/export").route(get().to(export)))
@@ -58,6 +62,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/me/agencies"),
     ("POST", "/me/agencies/{id}/unlink"),
     ("GET", "/me/submissions"),
+    ("GET", "/me/submissions/{id}"),
+    ("GET", "/me/consents"),
+    ("POST", "/me/consents/{id}"),
     ("GET", "/me/outside"),
     ("POST", "/me/outside"),
     ("POST", "/me/outside/{id}/delete"),
@@ -372,6 +379,98 @@ pub async fn submissions(app: web::Data<AppState>, me: ContractorAccount) -> Res
     let user_id = me.user.id;
     let submissions = app.db(move |conn| contractor_data::submissions(conn, user_id)).await?;
     pages::html(&SubmissionsPage { layout: me.session.layout(Section::MeSubmissions), submissions })
+}
+
+#[derive(Template)]
+#[template(path = "me/submission.html")]
+struct SubmissionPage {
+    layout: Layout,
+    submission: contractor_data::MySubmission,
+    events: Vec<crate::models::submission::EventItem>,
+}
+
+/// `GET /me/submissions/{id}`: one submission with the updates meant for them.
+pub async fn submission(
+    app: web::Data<AppState>,
+    me: ContractorAccount,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let user_id = me.user.id;
+    let (submission, events) = app.db(move |conn| contractor_data::submission(conn, user_id, id)).await?;
+    pages::html(&SubmissionPage { layout: me.session.layout(Section::MeSubmissions), submission, events })
+}
+
+#[derive(Template)]
+#[template(path = "me/consents.html")]
+struct ConsentsPage {
+    layout: Layout,
+    consents: Vec<consent::PersonConsent>,
+    errors: FieldErrors,
+}
+
+async fn consents_page(
+    app: &AppState,
+    me: &ContractorAccount,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (email, now) = (me.user.email.clone(), app.clock.now());
+    let consents = app.db(move |conn| consent::for_person(conn, &email, now)).await?;
+    pages::html_with_status(status, &ConsentsPage { layout: me.session.layout(Section::MeConsents), consents, errors })
+}
+
+/// `GET /me/consents`: requests to put them forward, waiting ones first.
+pub async fn consents(app: web::Data<AppState>, me: ContractorAccount) -> Result<HttpResponse, AppError> {
+    consents_page(&app, &me, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// A consent decision.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DecisionInput {
+    pub decision: String,
+}
+
+/// `POST /me/consents/{id}` (`decision` = `approve` or `decline`).
+pub async fn decide(
+    app: web::Data<AppState>,
+    me: ContractorAccount,
+    id: web::Path<String>,
+    form: CsrfForm<DecisionInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let decision = consent::Decision::parse(&form.into_inner().decision);
+    let decider = consent::Decider {
+        user_id: Some(me.user.id),
+        ip: me.actor.ip.clone(),
+        user_agent: me.actor.user_agent.clone(),
+    };
+    let (email, now) = (me.user.email.clone(), app.clock.now());
+    let outcome = match decision {
+        Ok(decision) => {
+            app.db(move |conn| {
+                // Someone else's request answers like a missing one.
+                consent::find_for_person(conn, &email, id, now)?;
+                consent::decide(conn, id, decision, &decider, now)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(consent) => {
+            let message = if consent.status == "approved" {
+                format!("Approved: {} may put you forward for {}.", consent.client_shown, consent.job_title)
+            } else {
+                format!("Declined: you will not be put forward for {}.", consent.job_title)
+            };
+            me.session.flash(Flash::success(message));
+            Ok(pages::redirect("/me/consents"))
+        }
+        Err(AppError::Invalid(errors)) => consents_page(&app, &me, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Template)]

@@ -5,6 +5,7 @@ pub mod activities;
 pub mod admin;
 pub mod assets;
 pub mod clients;
+pub mod consents;
 pub mod contractors;
 pub mod health;
 pub mod home;
@@ -16,6 +17,7 @@ pub mod me;
 pub mod password_resets;
 pub mod sessions;
 pub mod setup;
+pub mod submissions;
 pub mod tasks;
 
 use actix_web::web;
@@ -60,6 +62,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     hotlists::configure(cfg);
     imports::configure(cfg);
     me::configure(cfg);
+    submissions::configure(cfg);
+    consents::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -75,6 +79,8 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         hotlists::ROUTES,
         imports::ROUTES,
         me::ROUTES,
+        submissions::ROUTES,
+        consents::ROUTES,
     ]
     .concat()
 }

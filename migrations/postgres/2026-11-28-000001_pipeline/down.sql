@@ -1,0 +1,16 @@
+ALTER TABLE agency_contractors DROP COLUMN unlinked_at;
+DROP INDEX activities_submission_idx;
+ALTER TABLE activities DROP COLUMN submission_id;
+DROP TABLE calendar_feeds;
+DROP TABLE placement_extensions;
+DROP TABLE placements;
+DROP TABLE offers;
+DROP TABLE interviews;
+DROP TABLE representations;
+DROP TABLE consents;
+DROP TABLE submission_events;
+DROP TABLE submissions;
+DROP TABLE pipeline_stages;
+ALTER TABLE agencies DROP COLUMN consent_valid_days;
+ALTER TABLE agencies DROP COLUMN availability_window_hours;
+ALTER TABLE agencies DROP COLUMN ownership_window_days;
