@@ -48,8 +48,14 @@ enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Load a realistic demo agency to explore, and print how to sign in.
-    Demo,
+    /// Load two realistic demo agencies to explore, and print how to sign in.
+    ///
+    /// Running it again loads nothing twice; it gives every demo account a new password.
+    Demo {
+        /// Draw the demo from this seed (the same seed on the same day gives the same demo).
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 /// Runs the command line.
@@ -62,7 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateAgency { name, admin_email, admin_name, password_stdin } => {
             create_agency(&config, &name, &admin_email, admin_name.as_deref(), password_stdin)
         }
-        Command::Demo => demo::load(&config, &Clock::system()),
+        Command::Demo { seed } => demo::run(&config, &Clock::system(), seed),
     }
 }
 

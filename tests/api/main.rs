@@ -11,6 +11,7 @@ mod contractors;
 mod csrf;
 mod csv;
 mod database;
+mod demo;
 mod headers;
 mod hotlists;
 mod invitations;
