@@ -145,8 +145,18 @@ struct ShowPage {
     errors: FieldErrors,
     /// Which form the errors belong to.
     errors_for: &'static str,
+    /// What was typed into the form that failed, shown again.
+    retry: Retry,
     now: NaiveDateTime,
     today: NaiveDate,
+}
+
+/// A failed form's input, shown again beside its errors.
+#[derive(Debug, Default)]
+struct Retry {
+    stage: MoveInput,
+    update: UpdateInput,
+    close: CloseInput,
 }
 
 async fn show_page(
@@ -156,6 +166,7 @@ async fn show_page(
     consent_form: RequestInput,
     errors: FieldErrors,
     errors_for: &'static str,
+    retry: Retry,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (scope, now) = (staff.scope, app.clock.now());
@@ -174,13 +185,14 @@ async fn show_page(
     } else {
         consent_form
     };
-    pages::html_with_status(status, &ShowPage { layout, view, consent_form, errors, errors_for, now, today })
+    pages::html_with_status(status, &ShowPage { layout, view, consent_form, errors, errors_for, retry, now, today })
 }
 
 /// `GET /submissions/{id}`: everything about one submission.
 pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    show_page(&app, &staff, id, RequestInput::default(), FieldErrors::default(), "", StatusCode::OK).await
+    show_page(&app, &staff, id, RequestInput::default(), FieldErrors::default(), "", Retry::default(), StatusCode::OK)
+        .await
 }
 
 /// A stage move.
@@ -220,8 +232,17 @@ pub async fn move_stage(
             }
         }
         Err(AppError::Invalid(errors)) => {
-            show_page(&app, &staff, id, RequestInput::default(), errors, "stage", StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            show_page(
+                &app,
+                &staff,
+                id,
+                RequestInput::default(),
+                errors,
+                "stage",
+                Retry { stage: form, ..Retry::default() },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -244,6 +265,7 @@ pub async fn add_update(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
+    let kept = form.clone();
     let visible = !form.tell_contractor.is_empty();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     match app
@@ -261,8 +283,17 @@ pub async fn add_update(
             Ok(pages::redirect(&format!("/submissions/{id}")))
         }
         Err(AppError::Invalid(errors)) => {
-            show_page(&app, &staff, id, RequestInput::default(), errors, "update", StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            show_page(
+                &app,
+                &staff,
+                id,
+                RequestInput::default(),
+                errors,
+                "update",
+                Retry { update: kept, ..Retry::default() },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -309,6 +340,7 @@ pub async fn close(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let form = form.into_inner();
+    let kept = form.clone();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     match app.db(move |conn| submission::close(conn, scope, id, &form.reason, &form.close_note, &actor, now)).await {
         Ok(_) => {
@@ -316,8 +348,17 @@ pub async fn close(
             Ok(pages::redirect(&format!("/submissions/{id}")))
         }
         Err(AppError::Invalid(errors)) => {
-            show_page(&app, &staff, id, RequestInput::default(), errors, "close", StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            show_page(
+                &app,
+                &staff,
+                id,
+                RequestInput::default(),
+                errors,
+                "close",
+                Retry { close: kept, ..Retry::default() },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -351,7 +392,8 @@ pub async fn request_consent(
             Ok(pages::redirect(&format!("/submissions/{id}")))
         }
         Err(AppError::Invalid(errors)) => {
-            show_page(&app, &staff, id, kept, errors, "consent", StatusCode::UNPROCESSABLE_ENTITY).await
+            show_page(&app, &staff, id, kept, errors, "consent", Retry::default(), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(e) => Err(e),
     }

@@ -49,7 +49,7 @@ async fn submit_job(user: &TestClient, action: &str, client: i64, changes: &[(&'
 }
 
 /// Adds a job through the form; returns its id.
-async fn add_job(user: &TestClient, client: i64, changes: &[(&'static str, &str)]) -> i64 {
+pub async fn add_job(user: &TestClient, client: i64, changes: &[(&'static str, &str)]) -> i64 {
     id_from(&submit_job(user, "/jobs", client, changes).await)
 }
 
@@ -131,7 +131,12 @@ async fn a_recruiter_adds_a_job_with_every_detail_and_sees_it_all_on_its_page() 
     }
     assert_eq!(page.texts(".skill-list .badge"), ["Kubernetes", "PostgreSQL", "Rust"]);
     assert!(page.text.contains("Build the payments platform.\nRust, Postgres."));
-    assert_eq!(page.texts("#pipeline .empty"), ["Nobody is in this job's pipeline yet. Find candidates by the job's skills, or put someone forward by name below."]);
+    assert_eq!(
+        page.texts("#pipeline .empty"),
+        [
+            "Nobody is in this job's pipeline yet. Find candidates by the job's skills, or put someone forward by name below."
+        ]
+    );
     assert!(page.text.contains(&format!(r#"href="/clients/{client}""#)));
 
     type Stored = (i64, Option<i64>, Option<i64>, Option<String>, Option<String>, i32, String, Option<i64>);

@@ -19,6 +19,7 @@ mod isolation;
 mod jobs;
 mod outbox;
 mod password_reset;
+mod pipeline;
 mod portal;
 mod search;
 mod sessions;
