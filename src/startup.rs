@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Compress, Next, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -105,9 +106,14 @@ impl Application {
 /// The outermost layer: turns errors into pages and puts the security headers on every
 /// response, error pages included.
 async fn security_headers(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // HEAD is GET without the body (RFC 9110): route it as GET; the HTTP layer, which saw the
+    // request as HEAD, sends the headers only.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     // (The request must not be cloned before routing, so errors are turned into pages by the
     // layers below; the session middleware never returns `Err`.)
     let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.is_https());

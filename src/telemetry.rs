@@ -15,12 +15,19 @@ use crate::config::{Config, LogFormat};
 
 /// Installs the global log subscriber (once; later calls do nothing).
 pub fn init(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (filter, invalid) = match EnvFilter::try_new(&config.log_filter) {
+        Ok(filter) => (filter, None),
+        Err(e) => (EnvFilter::new("info"), Some(e)),
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    // Say so rather than silently logging at another level than the operator asked for.
+    if let Some(e) = invalid {
+        tracing::warn!(filter = %config.log_filter, error = %e, "RUST_LOG is not a valid filter; logging at info");
+    }
 }
 
 struct Started(Instant);

@@ -244,3 +244,162 @@ async fn an_agency_is_set_up_and_a_recruiter_joins_from_the_emailed_link() {
     assert!(browser.text().await.contains("Good to see you, Rita"));
     browser.close().await;
 }
+
+impl Browser {
+    /// Sets an input's value by script (date inputs take keys in the browser's locale format).
+    pub async fn set_value(&self, id: &str, value: &str) {
+        let script = "document.getElementById(arguments[0]).value = arguments[1];";
+        self.client.execute(script, vec![json!(id), json!(value)]).await.expect("set value");
+    }
+
+    /// Chooses the option with this value in the select with this id.
+    pub async fn choose(&self, id: &str, value: &str) {
+        self.find(&format!("#{id}")).await.select_by_value(value).await.expect("option");
+    }
+
+    /// The width of the page's content in CSS pixels (wider than the window means sideways
+    /// scrolling on a phone).
+    pub async fn content_width(&self) -> u64 {
+        let width = self.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+        width.as_u64().unwrap_or(u64::MAX)
+    }
+
+    /// Saves a PNG of the window under `target/screenshots/` (kept by CI as an artifact).
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// The id at the end of the current path (`/clients/12` → 12).
+async fn id_in_path(browser: &Browser) -> i64 {
+    let path = browser.path().await;
+    path.rsplit('/').next().and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("no id in {path}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recruiter_works_the_desk_client_job_contractor_call_search_hotlist_and_export() {
+    let Some(browser) = start_browser(false).await else { return };
+    let app = spawn_app().await;
+    let (agency, _) = app.create_agency("Acme Staffing", "ada@acme.test").await;
+    app.create_recruiter(agency, "Rita Recruiter", "rita@acme.test").await;
+    let base = &app.address;
+    browser.open(&format!("{base}/login")).await;
+    browser.fill("f-email", "rita@acme.test").await;
+    browser.fill("f-password", PASSWORD).await;
+    browser.submit("form[action='/login'] button[type=submit]").await;
+
+    // A client, and a job there.
+    browser.open(&format!("{base}/clients/new")).await;
+    browser.fill("f-name", "Globex Bank").await;
+    browser.fill("f-domain", "https://www.globex.example/").await;
+    browser.submit("main form button[type=submit]").await;
+    let client = id_in_path(&browser).await;
+    assert!(browser.text().await.contains("globex.example"));
+    browser.open(&format!("{base}/jobs/new?client_id={client}")).await;
+    browser.fill("f-title", "Senior Rust Engineer").await;
+    browser.fill("f-skills", "Rust, postgres").await;
+    browser.submit("main form button[type=submit]").await;
+    let page = browser.text().await;
+    assert!(page.contains("Senior Rust Engineer") && page.contains("Globex Bank"), "{page}");
+
+    // A contractor.
+    browser.open(&format!("{base}/contractors/new")).await;
+    browser.fill("f-name", "Jane Doe").await;
+    browser.fill("f-email", "jane@example.com").await;
+    browser.fill("f-skills", "Rust, PostgreSQL ").await;
+    browser.fill("f-notes", "Speaks Finnish; prefers fintech").await;
+    browser.submit("main form button[type=submit]").await;
+    let contractor = id_in_path(&browser).await;
+    assert!(browser.text().await.contains("Jane Doe"));
+
+    // A call with a follow-up task, from the contractor page.
+    browser.click("input[name=kind][value=call]").await;
+    browser.fill("f-body", "Talked about the Globex role; keen").await;
+    browser.set_value("f-follow_up_due_on", "2026-11-27").await;
+    browser.fill("f-follow_up_title", "Send Jane the job description").await;
+    browser.submit("form.log-form button[type=submit]").await;
+    let page = browser.text().await;
+    assert!(page.contains("Talked about the Globex role; keen"), "{page}");
+    browser.open(&format!("{base}/tasks")).await;
+    assert!(browser.text().await.contains("Send Jane the job description"));
+
+    // Found by skill (any spelling) and by a word of the agency's notes.
+    browser.open(&format!("{base}/contractors")).await;
+    browser.fill("f-skill", "postgresql").await;
+    browser.submit("form[role=search] button[type=submit]").await;
+    assert!(browser.text().await.contains("Jane Doe"));
+    browser.open(&format!("{base}/contractors")).await;
+    browser.fill("f-q", "finnish").await;
+    browser.submit("form[role=search] button[type=submit]").await;
+    assert!(browser.text().await.contains("Jane Doe"));
+    let export = browser.find("a[href^='/exports/contractors.csv']").await.attr("href").await.unwrap().unwrap();
+
+    // A hotlist, and Jane on it.
+    browser.open(&format!("{base}/hotlists")).await;
+    browser.fill("f-name", "Fintech Rust").await;
+    browser.submit("form[action='/hotlists'] button[type=submit]").await;
+    browser.open(&format!("{base}/contractors/{contractor}")).await;
+    browser.submit("form.add-to-hotlist button[type=submit]").await;
+    browser.open(&format!("{base}/contractors/{contractor}")).await;
+    assert!(browser.find(".contractor-hotlists").await.text().await.unwrap().contains("Fintech Rust"));
+
+    // The search's export, fetched with the same session.
+    let cookie = browser.client.get_named_cookie("nextgig_session").await.expect("session cookie");
+    let csv = crate::helpers::TestClient::with_cookie(base, cookie.value()).get(&export).await;
+    assert_eq!(csv.status, reqwest::StatusCode::OK);
+    assert!(csv.text.contains("Jane Doe") && csv.text.contains("jane@example.com"), "{}", csv.text);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contractor_joins_and_keeps_availability_current_on_a_360px_phone() {
+    let Some(browser) = start_browser(true).await else { return };
+    let app = spawn_app().await;
+    let (agency, _) = app.create_agency("Acme Staffing", "ada@acme.test").await;
+    app.create_recruiter(agency, "Rita Recruiter", "rita@acme.test").await;
+    let rita = app.signed_in("rita@acme.test").await;
+    let record = rita.add_contractor(&[("name", "Jane Doe"), ("email", "jane@example.com"), ("skills", "Rust")]).await;
+    let invited = rita.submit(&format!("/contractors/{record}"), &format!("/contractors/{record}/invite"), &[]).await;
+    assert_eq!(invited.status, reqwest::StatusCode::SEE_OTHER);
+    let link = app.last_email_to("jane@example.com").await.link(&format!("{}/invitations/", app.address));
+
+    // From the emailed link, on a phone: an account in one step.
+    browser.open(&link).await;
+    assert!(browser.content_width().await <= 360, "the invitation fits the phone's width");
+    browser.fill("f-password", PASSWORD).await;
+    browser.submit("main form button[type=submit]").await;
+    assert_eq!(browser.path().await, "/me");
+    assert!(browser.content_width().await <= 360, "/me fits the phone's width");
+    browser.screenshot("me-360px").await;
+
+    // "Still available" in one tap.
+    app.clock.advance(chrono::TimeDelta::minutes(20));
+    browser.submit("form[action='/me/availability/confirm'] button").await;
+    assert!(browser.text().await.contains("confirmed today"), "{}", browser.text().await);
+    let now = app.clock.now();
+    let confirmed: Option<chrono::NaiveDateTime> = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use nextgig::db::schema::contractor_profiles as p;
+            p::table.select(p::availability_confirmed_at).first(conn).unwrap()
+        })
+        .await;
+    assert_eq!(confirmed, Some(now), "confirmed as of the tap");
+
+    // A change of plans: on contract until a date.
+    browser.click(".me-availability details summary").await;
+    browser.choose("f-availability", "on_contract").await;
+    browser.set_value("f-contract_ends_on", "2027-03-31").await;
+    browser.submit("form[action='/me/availability'] button[type=submit]").await;
+    let page = browser.text().await;
+    assert!(page.contains("On contract until 31 Mar 2027"), "{page}");
+    assert!(browser.content_width().await <= 360);
+
+    // The agency sees what she keeps.
+    let seen = rita.get(&format!("/contractors/{record}")).await;
+    assert!(seen.text.contains("On contract until 31 Mar 2027"));
+    browser.close().await;
+}

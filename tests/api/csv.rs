@@ -67,11 +67,11 @@ async fn upload_with(client: &TestClient, filename: &str, bytes: &[u8], delimite
     .await
 }
 
-async fn upload(client: &TestClient, bytes: &[u8]) -> Page {
+pub async fn upload(client: &TestClient, bytes: &[u8]) -> Page {
     upload_with(client, "contractors.csv", bytes, "").await
 }
 
-fn import_id(page: &Page) -> i64 {
+pub fn import_id(page: &Page) -> i64 {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "upload refused: {}", page.text);
     page.location().trim_start_matches("/imports/").parse().expect("an import id")
 }

@@ -92,3 +92,20 @@ async fn static_files_are_cached_and_revalidated() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(client.get("/static/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for path in ["/login", "/healthz", "/static/app.css"] {
+        let get = client.get(path).await;
+        let head = client.http.head(format!("{}{path}", client.base)).send().await.expect("request");
+        assert_eq!(head.status(), get.status, "HEAD {path}");
+        assert_eq!(head.headers().get("content-type"), get.headers.get("content-type"), "HEAD {path}");
+        assert!(head.headers().get("content-security-policy").is_some());
+        assert_eq!(head.text().await.unwrap(), "", "HEAD {path} has no body");
+    }
+    // A page that needs signing in sends HEAD to sign in too.
+    let head = client.http.head(format!("{}/contractors", client.base)).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::SEE_OTHER);
+}
