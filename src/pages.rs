@@ -125,8 +125,12 @@ pub enum Section {
     MeData,
     /// Requests to put the contractor forward.
     MeConsents,
-    /// Pipeline settings and reports.
+    /// Reports.
     Reports,
+    /// Placements.
+    Placements,
+    /// The agency's pipeline stages and settings.
+    Pipeline,
 }
 
 impl Section {
@@ -150,6 +154,8 @@ impl Section {
             Self::MeData => "me-data",
             Self::MeConsents => "me-consents",
             Self::Reports => "reports",
+            Self::Placements => "placements",
+            Self::Pipeline => "pipeline",
         }
     }
 }

@@ -555,6 +555,17 @@ pub fn decide(
             }
             _ => return Err(AppError::invalid("decision", "You already answered this request.")),
         }
+        // Only the person asked is recorded as the decider (a staff member who opens the link
+        // while signed in is not).
+        let decided_by = match decider.user_id {
+            Some(id) => users::table
+                .find(id)
+                .filter(users::email.eq(&consent.person_key))
+                .select(users::id)
+                .first::<i64>(conn)
+                .optional()?,
+            None => None,
+        };
         let (status, valid_until) = match decision {
             Decision::Approve => ("approved", Some(now + TimeDelta::days(i64::from(consent.exclusivity_days)))),
             Decision::Decline => ("declined", None),
@@ -564,7 +575,7 @@ pub fn decide(
                 .set((
                     consents::status.eq(status),
                     consents::decided_at.eq(Some(now)),
-                    consents::decided_by.eq(decider.user_id),
+                    consents::decided_by.eq(decided_by),
                     consents::decision_ip.eq(Some(&decider.ip)),
                     consents::decision_user_agent.eq(Some(decider.user_agent.chars().take(300).collect::<String>())),
                     consents::valid_until.eq(valid_until),
@@ -631,7 +642,7 @@ pub fn decide(
             Decision::Decline => format!("Consent declined for {} at {}", consent.job_title, consent.client_shown),
         };
         let actor = Actor {
-            user_id: decider.user_id,
+            user_id: decided_by,
             agency_id: None,
             ip: decider.ip.clone(),
             user_agent: decider.user_agent.clone(),

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    agency_contractors, clients, consents, jobs, pipeline_stages, submission_events, submissions, users,
+    agency_contractors, clients, consents, interviews, jobs, pipeline_stages, submission_events, submissions, users,
 };
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -420,6 +420,19 @@ pub fn close(
             ))
             .execute(conn)?;
         consent::end_representations(conn, submission.id, "submission closed", now)?;
+        // Interviews still to come are off: calendars get the cancellation on their next sync.
+        diesel::update(
+            interviews::table
+                .filter(interviews::submission_id.eq(submission.id))
+                .filter(interviews::outcome.eq("scheduled"))
+                .filter(interviews::starts_at.gt(now)),
+        )
+        .set((
+            interviews::outcome.eq("cancelled"),
+            interviews::sequence.eq(interviews::sequence + 1),
+            interviews::updated_at.eq(now),
+        ))
+        .execute(conn)?;
         let text = close_reason_text(reason);
         let body = match &note {
             Some(note) => format!("Closed: {text}. {note}"),
@@ -596,6 +609,61 @@ pub struct Overview {
     pub stages: Vec<Stage>,
     pub events: Vec<EventItem>,
     pub consents: Vec<consent::ConsentView>,
+}
+
+/// A submission whose next update is due (today or earlier), for the task list.
+#[derive(Clone, Debug)]
+pub struct UpdateDue {
+    pub id: i64,
+    pub contractor_name: String,
+    pub job_title: String,
+    pub stage_name: String,
+    pub due: NaiveDate,
+}
+
+impl UpdateDue {
+    /// True when the update was due before `today` (not just today).
+    pub fn is_late(&self, today: &NaiveDate) -> bool {
+        self.due < *today
+    }
+}
+
+/// Open submissions whose next update is due by `today`, most overdue first: the owner's, or the
+/// whole agency's when `owner` is `None`. At most 200.
+pub fn updates_due(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    owner: Option<i64>,
+    today: NaiveDate,
+) -> Result<Vec<UpdateDue>, AppError> {
+    let mut query = submissions::table
+        .inner_join(agency_contractors::table)
+        .inner_join(jobs::table)
+        .inner_join(pipeline_stages::table)
+        .filter(submissions::agency_id.eq(scope.agency_id()))
+        .filter(submissions::closed_at.is_null())
+        .filter(submissions::next_update_due.le(today))
+        .into_boxed();
+    if let Some(owner) = owner {
+        query = query.filter(submissions::owner_id.eq(owner));
+    }
+    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = query
+        .order((submissions::next_update_due.asc(), submissions::id.asc()))
+        .limit(200)
+        .select((
+            submissions::id,
+            agency_contractors::name,
+            jobs::title,
+            pipeline_stages::name,
+            submissions::next_update_due,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, contractor_name, job_title, stage_name, due)| {
+            Some(UpdateDue { id, contractor_name, job_title, stage_name, due: due? })
+        })
+        .collect())
 }
 
 /// Loads the submission page.

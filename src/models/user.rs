@@ -152,6 +152,33 @@ impl User {
         Ok(())
     }
 
+    /// Sets the zone the user's dates and times are shown in; an unknown zone is a form error.
+    /// Returns the zone's canonical name.
+    pub fn set_time_zone(
+        conn: &mut DbConnection,
+        id: i64,
+        zone: &str,
+        actor: &crate::models::audit::Actor,
+        now: NaiveDateTime,
+    ) -> Result<String, AppError> {
+        let Ok(tz) = zone.trim().parse::<chrono_tz::Tz>() else {
+            return Err(AppError::invalid("time_zone", "Choose a time zone from the list."));
+        };
+        let name = tz.name().to_string();
+        crate::db::write(conn, |conn| {
+            diesel::update(users::table.find(id))
+                .set((users::time_zone.eq(&name), users::updated_at.eq(now)))
+                .execute(conn)?;
+            crate::models::audit::record(
+                conn,
+                actor,
+                crate::models::audit::Event::on("user.time_zone_changed", "user", id, name.clone()),
+                now,
+            )
+        })?;
+        Ok(name)
+    }
+
     /// Sets a new password hash and ends every session of the user except `keep_session`.
     pub fn set_password(
         conn: &mut DbConnection,

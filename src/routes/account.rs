@@ -1,4 +1,5 @@
-//! `/account`: the signed-in user's own account (staff or contractor) — password and sessions.
+//! `/account`: the signed-in user's own account (staff or contractor) — time zone, password and
+//! sessions.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -78,6 +79,31 @@ pub async fn change_password(
     .await?;
     staff.session.flash(Flash::success("Password changed. Your other sessions are signed out."));
     Ok(pages::redirect("/account"))
+}
+
+/// The time-zone form.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeZoneInput {
+    time_zone: String,
+}
+
+/// `POST /account/time-zone`: the zone dates and times are shown in (tasks "today", interviews).
+pub async fn change_time_zone(
+    app: web::Data<AppState>,
+    staff: Member,
+    form: CsrfForm<TimeZoneInput>,
+) -> Result<HttpResponse, AppError> {
+    let zone = form.into_inner().time_zone;
+    let (user_id, actor, now) = (staff.user.id, staff.actor.clone(), app.clock.now());
+    match app.db(move |conn| User::set_time_zone(conn, user_id, &zone, &actor, now)).await {
+        Ok(zone) => {
+            staff.session.flash(Flash::success(format!("Times are now shown in {zone}.")));
+            Ok(pages::redirect("/account"))
+        }
+        Err(AppError::Invalid(errors)) => account_page(&app, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// `POST /account/sessions/end-others`: signs out every other device.

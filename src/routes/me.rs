@@ -387,6 +387,8 @@ struct SubmissionPage {
     layout: Layout,
     submission: contractor_data::MySubmission,
     events: Vec<crate::models::submission::EventItem>,
+    /// Interviews in their own zone, the thank-you prompt and the follow-up offer.
+    interviews: crate::models::interview::PersonInterviews,
 }
 
 /// `GET /me/submissions/{id}`: one submission with the updates meant for them.
@@ -396,9 +398,16 @@ pub async fn submission(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let user_id = me.user.id;
-    let (submission, events) = app.db(move |conn| contractor_data::submission(conn, user_id, id)).await?;
-    pages::html(&SubmissionPage { layout: me.session.layout(Section::MeSubmissions), submission, events })
+    let (user_id, email, tz, now) = (me.user.id, me.user.email.clone(), me.user.tz(), app.clock.now());
+    let (submission, events, interviews) = app
+        .db(move |conn| {
+            let (submission, events) = contractor_data::submission(conn, user_id, id)?;
+            let interviews = crate::models::interview::for_person(conn, &email, id, tz, now)?;
+            Ok((submission, events, interviews))
+        })
+        .await?;
+    let layout = me.session.layout(Section::MeSubmissions);
+    pages::html(&SubmissionPage { layout, submission, events, interviews })
 }
 
 #[derive(Template)]

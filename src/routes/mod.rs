@@ -11,12 +11,17 @@ pub mod health;
 pub mod home;
 pub mod hotlists;
 pub mod imports;
+pub mod interviews;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
+pub mod offers;
 pub mod password_resets;
+pub mod placements;
+pub mod reports;
 pub mod sessions;
 pub mod setup;
+pub mod stages;
 pub mod submissions;
 pub mod tasks;
 
@@ -35,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/setup").route(get().to(setup::new)).route(post().to(setup::create)))
         .service(resource("/account").route(get().to(account::show)))
         .service(resource("/account/password").route(post().to(account::change_password)))
+        .service(resource("/account/time-zone").route(post().to(account::change_time_zone)))
         .service(resource("/account/sessions/end-others").route(post().to(account::end_other_sessions)))
         .service(
             resource("/password-reset").route(get().to(password_resets::new)).route(post().to(password_resets::create)),
@@ -64,6 +70,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     me::configure(cfg);
     submissions::configure(cfg);
     consents::configure(cfg);
+    interviews::configure(cfg);
+    offers::configure(cfg);
+    placements::configure(cfg);
+    stages::configure(cfg);
+    reports::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -81,6 +92,11 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         me::ROUTES,
         submissions::ROUTES,
         consents::ROUTES,
+        interviews::ROUTES,
+        offers::ROUTES,
+        placements::ROUTES,
+        stages::ROUTES,
+        reports::ROUTES,
     ]
     .concat()
 }
@@ -98,6 +114,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/setup"),
     ("GET", "/account"),
     ("POST", "/account/password"),
+    ("POST", "/account/time-zone"),
     ("POST", "/account/sessions/end-others"),
     ("GET", "/password-reset"),
     ("POST", "/password-reset"),

@@ -141,6 +141,10 @@ pub async fn create(
 struct ShowPage {
     layout: Layout,
     view: Overview,
+    /// Offers and the placement.
+    offers: crate::models::offer::Offers,
+    /// Interviews, and whether another can be scheduled.
+    interviews: crate::models::interview::SubmissionInterviews,
     consent_form: RequestInput,
     errors: FieldErrors,
     /// Which form the errors belong to.
@@ -154,6 +158,10 @@ struct ShowPage {
 /// A failed form's input, shown again beside its errors.
 #[derive(Debug, Default)]
 struct Retry {
+    errors: FieldErrors,
+    /// Which form failed ("stage", "consent", "update", "close"; empty when none did).
+    form: &'static str,
+    consent: RequestInput,
     stage: MoveInput,
     update: UpdateInput,
     close: CloseInput,
@@ -163,14 +171,20 @@ async fn show_page(
     app: &AppState,
     staff: &Staff,
     id: i64,
-    consent_form: RequestInput,
-    errors: FieldErrors,
-    errors_for: &'static str,
-    retry: Retry,
+    mut retry: Retry,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let errors = std::mem::take(&mut retry.errors);
+    let consent_form = std::mem::take(&mut retry.consent);
+    let errors_for = retry.form;
     let (scope, now) = (staff.scope, app.clock.now());
-    let view = app.db(move |conn| submission::overview(conn, scope, id, now)).await?;
+    let (view, offers, interviews) = app
+        .db(move |conn| {
+            let offers = crate::models::offer::for_submission(conn, scope, id, now)?;
+            let interviews = crate::models::interview::for_submission(conn, scope, id, now)?;
+            Ok((submission::overview(conn, scope, id, now)?, offers, interviews))
+        })
+        .await?;
     let layout = staff.session.layout(Section::Jobs);
     let today = now.and_utc().with_timezone(&layout.time_zone()).date_naive();
     let consent_form = if consent_form.rate.is_empty() && errors.is_empty() {
@@ -185,14 +199,16 @@ async fn show_page(
     } else {
         consent_form
     };
-    pages::html_with_status(status, &ShowPage { layout, view, consent_form, errors, errors_for, retry, now, today })
+    pages::html_with_status(
+        status,
+        &ShowPage { layout, view, offers, interviews, consent_form, errors, errors_for, retry, now, today },
+    )
 }
 
 /// `GET /submissions/{id}`: everything about one submission.
 pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    show_page(&app, &staff, id, RequestInput::default(), FieldErrors::default(), "", Retry::default(), StatusCode::OK)
-        .await
+    show_page(&app, &staff, id, Retry::default(), StatusCode::OK).await
 }
 
 /// A stage move.
@@ -236,10 +252,7 @@ pub async fn move_stage(
                 &app,
                 &staff,
                 id,
-                RequestInput::default(),
-                errors,
-                "stage",
-                Retry { stage: form, ..Retry::default() },
+                Retry { errors, form: "stage", stage: form, ..Retry::default() },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -287,10 +300,7 @@ pub async fn add_update(
                 &app,
                 &staff,
                 id,
-                RequestInput::default(),
-                errors,
-                "update",
-                Retry { update: kept, ..Retry::default() },
+                Retry { errors, form: "update", update: kept, ..Retry::default() },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -319,7 +329,11 @@ pub async fn no_news(
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     app.db(move |conn| submission::add_update(conn, scope, id, Update::NoNews, &actor, now)).await?;
     staff.session.flash(Flash::success("Sent \"no news yet\" to the contractor; the next update is due later."));
-    let target = if back == "home" { "/".to_string() } else { format!("/submissions/{id}") };
+    let target = match back.as_str() {
+        "home" => "/".to_string(),
+        "tasks" => "/tasks".to_string(),
+        _ => format!("/submissions/{id}"),
+    };
     Ok(pages::redirect(&target))
 }
 
@@ -352,10 +366,7 @@ pub async fn close(
                 &app,
                 &staff,
                 id,
-                RequestInput::default(),
-                errors,
-                "close",
-                Retry { close: kept, ..Retry::default() },
+                Retry { errors, form: "close", close: kept, ..Retry::default() },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -392,8 +403,14 @@ pub async fn request_consent(
             Ok(pages::redirect(&format!("/submissions/{id}")))
         }
         Err(AppError::Invalid(errors)) => {
-            show_page(&app, &staff, id, kept, errors, "consent", Retry::default(), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            show_page(
+                &app,
+                &staff,
+                id,
+                Retry { errors, form: "consent", consent: kept, ..Retry::default() },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -11,6 +11,7 @@ use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
 use crate::models::activity::{self, About, AboutRecord};
 use crate::models::contractor;
+use crate::models::submission::{self, UpdateDue};
 use crate::models::task::{self, ListInput, ListQuery, NewTaskQuery, Show, TaskInput, TaskItem, Who};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
@@ -44,6 +45,8 @@ struct ListPage {
     tasks: Vec<TaskItem>,
     next: Option<String>,
     today: NaiveDate,
+    /// Submissions whose update to the contractor is due: they lead the list.
+    updates: Vec<UpdateDue>,
 }
 
 impl ListPage {
@@ -102,14 +105,27 @@ pub async fn index(
     query: HtmlQuery<ListInput>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.0.validate()?;
-    let (scope, me) = (staff.scope, staff.user.id);
-    let page = app.db(move |conn| task::list(conn, scope, me, &query)).await?;
+    let (scope, me, day) = (staff.scope, staff.user.id, today(&staff, app.clock.now()));
+    let asked = query;
+    let (page, updates) = app
+        .db(move |conn| {
+            let page = task::list(conn, scope, me, &asked)?;
+            let owner = (asked.who == Who::Me).then_some(me);
+            let updates = if asked.show == Show::Open && asked.is_first_page() {
+                submission::updates_due(conn, scope, owner, day)?
+            } else {
+                Vec::new()
+            };
+            Ok((page, updates))
+        })
+        .await?;
     pages::html(&ListPage {
         layout: staff.session.layout(Section::Tasks),
         query,
         tasks: page.items,
         next: page.next,
-        today: today(&staff, app.clock.now()),
+        today: day,
+        updates,
     })
 }
 

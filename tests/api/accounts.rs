@@ -84,3 +84,26 @@ async fn an_admin_cannot_disable_themselves() {
     assert!(team.text.contains("You cannot disable your own account."));
     assert_eq!(admin.get("/").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_user_chooses_the_time_zone_their_times_are_shown_in() {
+    let app = spawn_app().await;
+    app.create_agency("Acme Staffing", "ada@acme.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let refused = ada.submit("/account", "/account/time-zone", &[("time_zone", "Mars/Olympus_Mons")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("Choose a time zone from the list."));
+    let saved = ada.submit("/account", "/account/time-zone", &[("time_zone", "Europe/Berlin")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = ada.get("/account").await;
+    assert!(page.text.contains("Times are now shown in Europe/Berlin."));
+    assert!(page.text.contains(r#"<option value="Europe/Berlin" selected>"#));
+    let stored: String = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use nextgig::db::schema::users;
+            users::table.filter(users::email.eq("ada@acme.test")).select(users::time_zone).first(conn).unwrap()
+        })
+        .await;
+    assert_eq!(stored, "Europe/Berlin");
+}

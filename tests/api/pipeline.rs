@@ -626,3 +626,28 @@ async fn bad_consent_request_input_is_shown_beside_the_fields_and_nothing_is_sen
     assert_eq!(app.count("outbox").await, before);
     assert_eq!(state_of(&app, submission).await.0, "sourced");
 }
+
+#[tokio::test]
+async fn overdue_updates_lead_the_recruiters_task_list_and_no_news_clears_them() {
+    let app = spawn_app().await;
+    let desk = desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    let submission = put_forward(&desk).await;
+    assert!(desk.recruiter.get("/tasks").await.texts("#updates-heading").is_empty(), "nothing due yet");
+    // Sourced follows up in 5 business days: due Wednesday 2 Dec, late on Thursday.
+    app.clock.advance(TimeDelta::days(8));
+    let desk = Desk { recruiter: app.signed_in("rita@acme.test").await, ..desk };
+    let tasks = desk.recruiter.get("/tasks").await;
+    assert_eq!(tasks.texts("#updates-heading .count"), ["1"]);
+    assert_eq!(tasks.texts(".updates-due tbody tr td:first-child"), ["Jane Doe"]);
+    assert_eq!(tasks.texts(".updates-due .badge-red"), ["2 Dec"]);
+    // Someone else's "mine" does not list it; the team view does.
+    app.create_recruiter(desk.agency_id, "Sam Second", "sam@acme.test").await;
+    let sam = app.signed_in("sam@acme.test").await;
+    assert!(sam.get("/tasks").await.texts("#updates-heading").is_empty());
+    assert_eq!(sam.get("/tasks?who=team").await.texts(".updates-due tbody tr td:first-child"), ["Jane Doe"]);
+    // "No news yet" from the list tells her and takes it off.
+    let sent =
+        desk.recruiter.submit("/tasks", &format!("/submissions/{submission}/no-news"), &[("back", "tasks")]).await;
+    assert_eq!(sent.location(), "/tasks");
+    assert!(desk.recruiter.get("/tasks").await.texts("#updates-heading").is_empty());
+}
