@@ -7,7 +7,7 @@
 //!
 //! Each agency's desk is written in one transaction, part by part (`load_clients`,
 //! `load_jobs`, `load_contractors`, `load_activities`, `load_hotlists`); a new part (the
-//! submissions pipeline) is one more function called from [`load_desk`]. Running the command
+//! submissions pipeline) goes through the models after it, in [`pipeline`]. Running the command
 //! again loads nothing twice: existing agencies keep their desk and every demo account gets the
 //! new password.
 
@@ -16,6 +16,7 @@ mod clients;
 mod contractors;
 mod hotlists;
 mod linked;
+mod pipeline;
 mod random;
 mod words;
 
@@ -29,7 +30,7 @@ use crate::auth::password::hash_now;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::schema::{activities as activity_rows, agency_contractors, clients as client_rows, contacts};
-use crate::db::schema::{hotlist_members, hotlists as hotlist_rows, jobs as job_rows, tasks};
+use crate::db::schema::{hotlist_members, hotlists as hotlist_rows, jobs as job_rows, placements, submissions, tasks};
 use crate::db::{self, DatabaseTarget, DbConnection};
 use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
@@ -62,6 +63,8 @@ struct AgencySpec {
     jobs: usize,
     activities: usize,
     hotlists: &'static [hotlists::Kind],
+    /// How much of the pipeline mix this desk gets (1 = about 40 submissions).
+    pipeline_scale: f64,
 }
 
 const NORTHWIND: AgencySpec = AgencySpec {
@@ -79,6 +82,7 @@ const NORTHWIND: AgencySpec = AgencySpec {
     contractors: 290,
     jobs: 60,
     activities: 800,
+    pipeline_scale: 1.0,
     hotlists: &[
         hotlists::Kind::RollingOff,
         hotlists::Kind::JavaBench,
@@ -99,6 +103,7 @@ const HARBOR: AgencySpec = AgencySpec {
     contractors: 70,
     jobs: 15,
     activities: 160,
+    pipeline_scale: 0.4,
     hotlists: &[hotlists::Kind::AvailableSoon, hotlists::Kind::Data],
 };
 
@@ -125,6 +130,8 @@ pub struct DeskCounts {
     pub open_tasks: i64,
     pub hotlists: i64,
     pub hotlist_members: i64,
+    pub submissions: i64,
+    pub placements: i64,
 }
 
 /// What `demo` did and how to sign in: every demo account shares one password, new each run.
@@ -150,7 +157,7 @@ impl Loaded {
         for (name, fresh, counts) in &self.agencies {
             let verb = if *fresh { "Loaded" } else { "Kept the existing desk of" };
             println!(
-                "{verb} \"{name}\": {} contractors, {} clients ({} contacts), {} jobs, {} activities, {} tasks ({} open), {} hotlists.",
+                "{verb} \"{name}\": {} contractors, {} clients ({} contacts), {} jobs, {} activities, {} tasks ({} open), {} hotlists, {} submissions, {} placements.",
                 counts.contractors,
                 counts.clients,
                 counts.contacts,
@@ -159,6 +166,8 @@ impl Loaded {
                 counts.tasks,
                 counts.open_tasks,
                 counts.hotlists,
+                counts.submissions,
+                counts.placements,
             );
         }
         let contractors = self.accounts.iter().filter(|a| a.role == "contractor").count();
@@ -286,6 +295,8 @@ pub fn load_seeded(config: &Config, clock: &Clock, seed: u64) -> anyhow::Result<
             let records = linked::records(&people, shared);
             db::write(&mut conn, |conn| load_desk(conn, &mut desk, spec, seed, &records))
                 .with_context(|| format!("cannot load the desk of {}", spec.name))?;
+            let mut rng = rng_for(seed, &format!("{}:pipeline", spec.key));
+            pipeline::load_pipeline(&mut conn, &desk, &mut rng, spec.pipeline_scale, &config.public_url())?;
         }
         let counts = count(&mut conn, desk.agency_id)?;
         loaded.agencies.push((spec.name.to_string(), fresh, counts));
@@ -432,6 +443,8 @@ fn count(conn: &mut DbConnection, agency_id: i64) -> anyhow::Result<DeskCounts> 
             .filter(hotlist_members::agency_id.eq(agency_id))
             .count()
             .get_result(conn)?,
+        submissions: submissions::table.filter(submissions::agency_id.eq(agency_id)).count().get_result(conn)?,
+        placements: placements::table.filter(placements::agency_id.eq(agency_id)).count().get_result(conn)?,
     })
 }
 

@@ -230,3 +230,69 @@ async fn running_the_demo_again_duplicates_nothing_and_gives_a_new_password() {
     let contractor = &second.account("contractor", None).unwrap().email;
     sign_in(&app, &second, contractor).await;
 }
+
+#[tokio::test]
+async fn the_demo_pipeline_has_every_stage_interviews_offers_and_contracts_ending_soon() {
+    let app = spawn_app().await;
+    let loaded = load_demo(&app).await;
+    let (_, _, northwind) = &loaded.agencies[0];
+    assert!((30..=45).contains(&northwind.submissions), "{northwind:?}");
+    assert!(northwind.placements >= 4, "{northwind:?}");
+    let by_stage: Vec<(String, i64)> = app
+        .with_db(|conn| {
+            use diesel::dsl::count_star;
+            use diesel::prelude::*;
+            use nextgig::db::schema::{pipeline_stages as p, submissions as s};
+            s::table
+                .inner_join(p::table)
+                .group_by(p::category)
+                .select((p::category, count_star()))
+                .order(p::category)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    let categories: Vec<&str> = by_stage.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        categories,
+        ["closed", "consent", "interview", "offer", "placed", "sourced", "submitted"],
+        "{by_stage:?}"
+    );
+    let today = app.clock.now().date();
+    for (sql, low) in [
+        ("SELECT COUNT(*) AS n FROM interviews WHERE outcome = 'scheduled'", 3),
+        ("SELECT COUNT(*) AS n FROM interviews WHERE outcome = 'passed'", 5),
+        ("SELECT COUNT(*) AS n FROM representations WHERE ended_at IS NULL", 10),
+        ("SELECT COUNT(*) AS n FROM consents WHERE status = 'pending'", 3),
+        ("SELECT COUNT(*) AS n FROM offers WHERE below_floor", 1),
+        ("SELECT COUNT(*) AS n FROM submissions WHERE closed_reason IS NOT NULL", 3),
+    ] {
+        let found = scalar(&app, sql).await;
+        assert!(found >= low, "{sql}: {found}");
+    }
+    let ending_soon: i64 = app
+        .with_db(move |conn| {
+            use diesel::prelude::*;
+            use nextgig::db::schema::placements as p;
+            p::table
+                .filter(p::status.eq("active"))
+                .filter(p::end_date.le(today + chrono::TimeDelta::days(42)))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(ending_soon >= 3, "only {ending_soon} placements end within six weeks");
+    // The recruiter's board shows the cards.
+    let admin = sign_in(&app, &loaded, demo::ADMIN_EMAIL).await;
+    let job: i64 = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use nextgig::db::schema::submissions as s;
+            s::table.select(s::job_id).order(s::id).first(conn).unwrap()
+        })
+        .await;
+    let board = admin.get(&format!("/jobs/{job}")).await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(!board.texts("#pipeline .card, #pipeline li").is_empty(), "the board has cards");
+}
