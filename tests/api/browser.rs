@@ -335,7 +335,7 @@ async fn a_recruiter_works_the_desk_client_job_contractor_call_search_hotlist_an
     browser.fill("f-q", "finnish").await;
     browser.submit("form[role=search] button[type=submit]").await;
     assert!(browser.text().await.contains("Jane Doe"));
-    let export = browser.find("a[href^='/exports/contractors.csv']").await.attr("href").await.unwrap().unwrap();
+    let search_export = browser.find("a[href^='/exports/contractors.csv']").await.attr("href").await.unwrap().unwrap();
 
     // A hotlist, and Jane on it.
     browser.open(&format!("{base}/hotlists")).await;
@@ -346,11 +346,16 @@ async fn a_recruiter_works_the_desk_client_job_contractor_call_search_hotlist_an
     browser.open(&format!("{base}/contractors/{contractor}")).await;
     assert!(browser.find(".contractor-hotlists").await.text().await.unwrap().contains("Fintech Rust"));
 
-    // The search's export, fetched with the same session.
+    // The hotlist, exported; and the search's export: fetched with the browser's session.
+    browser.submit(".contractor-hotlists a").await;
+    let hotlist_export = browser.find("a[href$='/export.csv']").await.attr("href").await.unwrap().unwrap();
     let cookie = browser.client.get_named_cookie("nextgig_session").await.expect("session cookie");
-    let csv = crate::helpers::TestClient::with_cookie(base, cookie.value()).get(&export).await;
-    assert_eq!(csv.status, reqwest::StatusCode::OK);
-    assert!(csv.text.contains("Jane Doe") && csv.text.contains("jane@example.com"), "{}", csv.text);
+    let session = crate::helpers::TestClient::with_cookie(base, cookie.value());
+    for export in [hotlist_export, search_export] {
+        let csv = session.get(&export).await;
+        assert_eq!(csv.status, reqwest::StatusCode::OK, "{export}");
+        assert!(csv.text.contains("Jane Doe") && csv.text.contains("jane@example.com"), "{export}: {}", csv.text);
+    }
     browser.close().await;
 }
 
@@ -401,5 +406,129 @@ async fn a_contractor_joins_and_keeps_availability_current_on_a_360px_phone() {
     // The agency sees what she keeps.
     let seen = rita.get(&format!("/contractors/{record}")).await;
     assert!(seen.text.contains("On contract until 31 Mar 2027"));
+    browser.close().await;
+}
+
+/// Signs the browser in (from wherever it is).
+async fn browser_sign_in(browser: &Browser, base: &str, email: &str) {
+    browser.open(&format!("{base}/login")).await;
+    browser.fill("f-email", email).await;
+    browser.fill("f-password", PASSWORD).await;
+    browser.submit("form[action='/login'] button[type=submit]").await;
+}
+
+/// Signs the browser out.
+async fn browser_sign_out(browser: &Browser) {
+    browser.submit("form[action='/logout'] button").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_submission_goes_from_put_forward_to_placed_and_the_contractor_sees_each_step() {
+    let Some(browser) = start_browser(false).await else { return };
+    let app = spawn_app().await;
+    let desk =
+        crate::pipeline::desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    let jane = crate::pipeline::contractor_joins(&app, &desk).await;
+    drop(jane);
+    let base = app.address.clone();
+
+    // The recruiter finds Jane from the job page and puts her forward.
+    browser_sign_in(&browser, &base, "rita@acme.test").await;
+    browser.open(&format!("{base}/jobs/{}", desk.job_id)).await;
+    browser.fill("f-candidate", "Jane").await;
+    browser.submit("form.inline-search button[type=submit]").await;
+    browser.submit("form.inline-form[action='/submissions'] button[type=submit]").await;
+    let submission = id_in_path(&browser).await;
+    assert!(browser.text().await.contains("Added to the job's pipeline."));
+
+    // Asks for her consent with the rate offered (prefilled from the job).
+    browser.fill("f-rate", "95").await;
+    browser.submit(&format!("form[action='/submissions/{submission}/consent'] button[type=submit]")).await;
+    assert!(browser.text().await.contains("Consent requested"));
+    browser_sign_out(&browser).await;
+
+    // Jane approves from the emailed link, without signing in.
+    let link = app.last_email_to("jane@example.com").await.link(&format!("{base}/consents/"));
+    browser.open(&link).await;
+    let request = browser.text().await;
+    assert!(request.contains("Rust Engineer") && request.contains("EUR 95/hour"), "{request}");
+    browser.submit(".decision-buttons form:first-child button").await;
+    assert!(browser.text().await.contains("Acme Staffing may now put you forward for this role."));
+
+    // The recruiter moves the card to "Submitted to client" on the board.
+    browser_sign_in(&browser, &base, "rita@acme.test").await;
+    browser.open(&format!("{base}/jobs/{}", desk.job_id)).await;
+    let submitted = crate::pipeline::stage_id(&app, desk.agency_id, "submitted").await;
+    browser.choose(&format!("move-{submission}"), &submitted.to_string()).await;
+    browser.submit(&format!("form[action='/submissions/{submission}/stage'] button[type=submit]")).await;
+    let board = browser.find(&format!("#stage-{submitted}")).await;
+    let column = board.find(Locator::XPath("..")).await.unwrap().text().await.unwrap();
+    assert!(column.contains("Jane Doe"), "the card is in Submitted: {column}");
+
+    // Schedules an interview.
+    browser.open(&format!("{base}/submissions/{submission}")).await;
+    browser.set_value("f-date", "2026-12-02").await;
+    browser.set_value("f-time", "14:30").await;
+    browser.choose("f-time_zone", "Europe/London").await;
+    browser.fill("f-interviewers", "Ann Lee (CTO)").await;
+    browser.submit(&format!("form[action='/submissions/{submission}/interviews'] button[type=submit]")).await;
+    assert!(browser.text().await.contains("Ann Lee (CTO)"));
+
+    // Records an offer, which the client accepts, and the placement.
+    browser.open(&format!("{base}/submissions/{submission}/offers/new")).await;
+    browser.fill("f-offer_rate", "95").await;
+    browser.set_value("f-offer_start", "2027-01-04").await;
+    browser.set_value("f-offer_end", "2027-06-30").await;
+    browser.submit("form.offer-form button[type=submit]").await;
+    browser.open(&format!("{base}/submissions/{submission}")).await;
+    browser.submit("form.offer-decision button[value=accept]").await;
+    browser.open(&format!("{base}/submissions/{submission}/placement/new")).await;
+    browser.fill("f-bill_rate", "120").await;
+    browser.submit(&format!("form[action='/submissions/{submission}/placement'] button[type=submit]")).await;
+    let placement = browser.text().await;
+    assert!(placement.contains("30 Jun 2027"), "{placement}");
+    browser_sign_out(&browser).await;
+
+    // Jane's portal shows every step, and her availability follows the placement.
+    browser_sign_in(&browser, &base, "jane@example.com").await;
+    assert!(browser.text().await.contains("On contract until 30 Jun 2027"));
+    browser.open(&format!("{base}/me/submissions/{submission}")).await;
+    let mine = browser.text().await;
+    for step in ["Consent approved", "Submitted to client", "Interview", "Offer", "Placed"] {
+        assert!(mine.contains(step), "her submission shows {step}: {mine}");
+    }
+    assert!(!mine.contains("120"), "the bill rate is the agency's business");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_card_dragged_onto_another_column_moves_there() {
+    let Some(browser) = start_browser(false).await else { return };
+    let app = spawn_app().await;
+    let desk =
+        crate::pipeline::desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    let submission = crate::pipeline::put_forward(&desk).await;
+    let consent = crate::pipeline::stage_id(&app, desk.agency_id, "consent").await;
+    let base = app.address.clone();
+    browser_sign_in(&browser, &base, "rita@acme.test").await;
+    browser.open(&format!("{base}/jobs/{}", desk.job_id)).await;
+    // WebDriver cannot drive native drag and drop: dispatch the events the browser would.
+    let script = r#"
+        const card = document.querySelector('.card[data-submission="' + arguments[0] + '"]');
+        const column = document.querySelector('.board-column[data-stage="' + arguments[1] + '"]');
+        const data = new DataTransfer();
+        card.dispatchEvent(new DragEvent('dragstart', { dataTransfer: data, bubbles: true }));
+        column.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+        column.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    "#;
+    let old_page = browser.find("html").await;
+    browser.client.execute(script, vec![json!(submission.to_string()), json!(consent.to_string())]).await.unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while old_page.tag_name().await.is_ok() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(crate::pipeline::state_of(&app, submission).await.0, "consent", "the drop moved the card");
+    let column = browser.find(&format!(".board-column[data-stage='{consent}']")).await.text().await.unwrap();
+    assert!(column.contains("Jane Doe"), "{column}");
     browser.close().await;
 }
