@@ -74,6 +74,15 @@ pub struct ConsentRequestEmail<'a> {
     pub expires: &'a str,
 }
 
+/// A notification (see [`crate::models::notification`]).
+#[derive(Template)]
+#[template(path = "emails/notification.txt")]
+pub struct NotificationEmail<'a> {
+    pub name: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+}
+
 /// Renders a text template into an [`Email`].
 pub fn compose<T: Template>(to: &str, subject: impl Into<String>, body: &T) -> Result<Email, AppError> {
     Ok(Email { to: to.to_string(), subject: subject.into(), text: body.render()? })

@@ -36,9 +36,11 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let base_url = self.base_url();
         web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            // Notifications written during `work` link to this address.
+            crate::models::notification::with_base_url(base_url, || work(&mut conn))
         })
         .await?
     }

@@ -10,6 +10,19 @@
       summary.focus();
     }
 
+    // Sign-up forms start in the browser's own time zone (the person can still change it).
+    document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
+      var zone = "";
+      try {
+        zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+      } catch (e) {
+        zone = "";
+      }
+      if (select.value === "UTC" && zone && select.querySelector('option[value="' + zone + '"]')) {
+        select.value = zone;
+      }
+    });
+
     // Ask before destructive buttons marked with data-confirm.
     document.querySelectorAll("[data-confirm]").forEach(function (element) {
       element.addEventListener("click", function (event) {

@@ -107,6 +107,9 @@ diesel::table! {
         created_at -> Timestamp,
         next_attempt_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment_body -> Nullable<Text>,
     }
 }
 
@@ -603,6 +606,50 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> agencies (agency_id));
+diesel::table! {
+    notification_optouts (id) {
+        id -> BigInt,
+        email -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unsubscribe_links (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        email -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        agency_id -> Nullable<BigInt>,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digests_sent (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        local_date -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notices -> users (user_id));
+diesel::joinable!(digests_sent -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> agencies (agency_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -644,6 +691,10 @@ diesel::joinable!(placement_extensions -> placements (placement_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     users,
+    notification_optouts,
+    unsubscribe_links,
+    notices,
+    digests_sent,
     sessions,
     login_attempts,
     setup_tokens,

@@ -296,7 +296,11 @@ pub fn load_seeded(config: &Config, clock: &Clock, seed: u64) -> anyhow::Result<
             db::write(&mut conn, |conn| load_desk(conn, &mut desk, spec, seed, &records))
                 .with_context(|| format!("cannot load the desk of {}", spec.name))?;
             let mut rng = rng_for(seed, &format!("{}:pipeline", spec.key));
-            pipeline::load_pipeline(&mut conn, &desk, &mut rng, spec.pipeline_scale, &config.public_url())?;
+            let base_url = config.public_url();
+            // Emails the pipeline's steps queue link to this server.
+            crate::models::notification::with_base_url(base_url.clone(), || {
+                pipeline::load_pipeline(&mut conn, &desk, &mut rng, spec.pipeline_scale, &base_url)
+            })?;
         }
         let counts = count(&mut conn, desk.agency_id)?;
         loaded.agencies.push((spec.name.to_string(), fresh, counts));
@@ -355,7 +359,7 @@ fn team(
             None => db::write(conn, |conn| {
                 User::create_staff(
                     conn,
-                    &NewStaff { agency_id, email, name, password_hash: hash, role: Role::Recruiter },
+                    &NewStaff { agency_id, email, name, password_hash: hash, role: Role::Recruiter, time_zone: "UTC" },
                     now,
                 )
             })?,

@@ -1,7 +1,9 @@
 //! Background work: the outbox sender and the sweeper. Each loop takes a database lease before
 //! working, so with several instances on one database each piece of work runs on one at a time.
 
+pub mod digest;
 pub mod outbox;
+pub mod pipeline;
 pub mod reminders;
 pub mod sweeper;
 
@@ -38,6 +40,8 @@ impl Jobs {
         let tasks = vec![
             tokio::spawn(outbox::run(app.clone(), mailer, worker.clone(), every, stopped.clone())),
             tokio::spawn(reminders::run(app.clone(), worker.clone(), reminders::EVERY, stopped.clone())),
+            tokio::spawn(digest::run(app.clone(), worker.clone(), digest::EVERY, stopped.clone())),
+            tokio::spawn(pipeline::run(app.clone(), worker.clone(), pipeline::EVERY, stopped.clone())),
             tokio::spawn(sweeper::run(app, worker, sweeper::EVERY, stopped)),
         ];
         Ok(Self { stop, tasks })

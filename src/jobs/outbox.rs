@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
 
@@ -61,13 +61,22 @@ impl Mailer {
     /// Delivers one message; the error is kept on the message for the next attempt.
     pub async fn send(&self, message: &outbox::OutboxMessage) -> Result<(), String> {
         let to: Mailbox = message.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
-        let email = Message::builder()
-            .from(self.from().clone())
-            .to(to)
-            .subject(message.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.body_text.clone())
-            .map_err(|e| format!("cannot build the message: {e}"))?;
+        let builder = Message::builder().from(self.from().clone()).to(to).subject(message.subject.clone());
+        let email = match (&message.attachment_name, &message.attachment_body) {
+            // A plain-text part and the file (an interview's .ics) beside it.
+            (Some(name), Some(body)) => {
+                let kind = message.attachment_type.as_deref().unwrap_or("application/octet-stream");
+                let kind = ContentType::parse(&format!("{kind}; charset=utf-8"))
+                    .map_err(|e| format!("bad attachment type: {e}"))?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(message.body_text.clone()))
+                        .singlepart(Attachment::new(name.clone()).body(body.clone(), kind)),
+                )
+            }
+            _ => builder.header(ContentType::TEXT_PLAIN).body(message.body_text.clone()),
+        }
+        .map_err(|e| format!("cannot build the message: {e}"))?;
         match self {
             Self::Smtp { transport, .. } => {
                 transport.send(email).await.map_err(|e| format!("SMTP: {e}"))?;

@@ -26,7 +26,7 @@ use crate::models::audit::{self, Actor, Event};
 use crate::models::contractor::{self, Contractor};
 use crate::models::job::Job;
 use crate::models::money;
-use crate::models::outbox;
+use crate::models::notification;
 use crate::models::stage;
 use crate::models::submission::{self, NewEvent};
 use crate::models::token::{self, Token};
@@ -285,16 +285,7 @@ pub fn request(
             .get_result(conn)?;
         let consent = find_row(conn, id)?;
         // Asking for consent moves an early card into the consent stage.
-        let current = stage::find(conn, scope, sub.stage_id)?;
-        let target = if current.rank() < stage::category_rank("consent") {
-            let target = stage::first_of(conn, scope, "consent")?;
-            diesel::update(submissions::table.find(sub.id))
-                .set((submissions::stage_id.eq(target.id), submissions::stage_entered_at.eq(now)))
-                .execute(conn)?;
-            target
-        } else {
-            current
-        };
+        let (_, target, _) = submission::advance_to(conn, scope, &sub, "consent", now)?;
         let body = format!("Asked for consent: {} at {} for {}", job.title, client_shown, consent.rate_text());
         submission::record_event(conn, &sub, NewEvent::new("consent_requested", &body, true), &target, actor, now)?;
         let link = format!("{base_url}/consents/{}", token.secret);
@@ -312,7 +303,9 @@ pub fn request(
                 expires: &consent.expires_at.format("%-d %B %Y").to_string(),
             },
         )?;
-        outbox::enqueue(conn, Some(scope.agency_id()), &message, now)?;
+        let title = message.subject.clone();
+        notification::send_email(conn, Some(scope.agency_id()), message, notification::CONSENT_REQUEST, None, now)?;
+        notification::consent_requested(conn, scope.agency_id(), &person, &title, now)?;
         audit::record(
             conn,
             actor,
@@ -394,6 +387,35 @@ pub fn end_representations(
     )
     .set((representations::ended_at.eq(Some(now)), representations::ended_reason.eq(Some(reason))))
     .execute(conn)?)
+}
+
+/// Marks requests that expired unanswered as expired, with an event on each submission (once:
+/// a request already marked is not touched again). Returns how many expired.
+pub fn expire_unanswered(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+    db::write(conn, |conn| {
+        let due: Vec<Consent> = consents::table
+            .filter(consents::status.eq("pending"))
+            .filter(consents::expires_at.le(now))
+            .order(consents::id)
+            .limit(1_000)
+            .select(Consent::as_select())
+            .load(conn)?;
+        let mut expired = 0;
+        for consent in due {
+            let updated = diesel::update(
+                consents::table.filter(consents::id.eq(consent.id)).filter(consents::status.eq("pending")),
+            )
+            .set(consents::status.eq("expired"))
+            .execute(conn)?;
+            if updated == 1 {
+                let sub = submission::find(conn, AgencyScope::of(consent.agency_id), consent.submission_id)?;
+                let body = format!("The consent request for {} expired without an answer", consent.job_title);
+                submission::record_system_event(conn, &sub, "consent_expired", &body, true, now)?;
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    })
 }
 
 /// Ends representations whose exclusivity has lapsed. Returns how many.
@@ -649,6 +671,7 @@ pub fn decide(
         };
         let kind = if decision == Decision::Approve { "consent_approved" } else { "consent_declined" };
         submission::record_event(conn, &sub, NewEvent::new(kind, &body, true), &current, &actor, now)?;
+        notification::consent_decided(conn, &sub, decision == Decision::Approve, &body, now)?;
         let agency_actor = Actor { agency_id: Some(consent.agency_id), ..actor };
         audit::record(
             conn,

@@ -127,6 +127,8 @@ pub fn open(conn: &mut DbConnection, secret: &str, now: NaiveDateTime) -> Result
 pub struct SignUpInput {
     pub name: String,
     pub password: String,
+    /// Their time zone (filled from the browser where JavaScript is on).
+    pub time_zone: String,
 }
 
 impl SignUpInput {
@@ -171,6 +173,7 @@ pub fn accept_new(
     conn: &mut DbConnection,
     secret: &str,
     name: &str,
+    time_zone: &str,
     password_hash: &str,
     actor: &Actor,
     now: NaiveDateTime,
@@ -190,7 +193,7 @@ pub fn accept_new(
                 users::name.eq(name),
                 users::password_hash.eq(password_hash),
                 users::kind.eq(KIND_CONTRACTOR),
-                users::time_zone.eq("UTC"),
+                users::time_zone.eq(crate::models::user::zone_or_utc(time_zone)),
                 users::password_changed_at.eq(now),
                 users::created_at.eq(now),
                 users::updated_at.eq(now),

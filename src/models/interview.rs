@@ -25,6 +25,7 @@ use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
 use crate::models::conflict::{self, FieldChange, Saved};
 use crate::models::consent;
+use crate::models::notification;
 use crate::models::stage;
 use crate::models::submission::{self, NewEvent, Submission};
 use crate::models::token::{self, Token};
@@ -433,16 +434,7 @@ pub fn schedule(
             .returning(interviews::id)
             .get_result(conn)?;
         let interview = find(conn, scope, id)?;
-        let current = stage::find(conn, scope, sub.stage_id)?;
-        let (target, moved) = if current.rank() < stage::category_rank("interview") {
-            let target = stage::first_of(conn, scope, "interview")?;
-            diesel::update(submissions::table.find(sub.id))
-                .set((submissions::stage_id.eq(target.id), submissions::stage_entered_at.eq(now)))
-                .execute(conn)?;
-            (target, true)
-        } else {
-            (current.clone(), false)
-        };
+        let (current, target, moved) = submission::advance_to(conn, scope, &sub, "interview", now)?;
         let body = format!(
             "Interview scheduled: {}, {} min, {}",
             interview.when_agreed(),
@@ -457,6 +449,7 @@ pub fn schedule(
             to_stage: moved.then_some(target.id),
         };
         submission::record_event(conn, &sub, event, &target, actor, now)?;
+        notification::interview_changed(conn, &interview, "scheduled", &body, now)?;
         audit::record(conn, actor, Event::on("interview.scheduled", "interview", id, interview.when_agreed()), now)?;
         Ok(interview)
     })
@@ -530,6 +523,7 @@ pub fn reschedule(
         };
         let stage_now = stage::find(conn, scope, sub.stage_id)?;
         submission::record_event(conn, &sub, NewEvent::new("interview_changed", &body, true), &stage_now, actor, now)?;
+        notification::interview_changed(conn, &saved, "moved", &body, now)?;
         audit::record(conn, actor, Event::on("interview.rescheduled", "interview", id, body.clone()), now)?;
         Ok(Saved::Done(saved))
     })
@@ -575,8 +569,10 @@ pub fn cancel(
             actor,
             now,
         )?;
+        let cancelled = find(conn, scope, id)?;
+        notification::interview_changed(conn, &cancelled, "cancelled", &body, now)?;
         audit::record(conn, actor, Event::on("interview.cancelled", "interview", id, body.clone()), now)?;
-        find(conn, scope, id)
+        Ok(cancelled)
     })
 }
 

@@ -80,12 +80,15 @@ pub struct OpenInvitation {
 pub struct AcceptInput {
     pub name: String,
     pub password: String,
+    /// Their time zone (filled from the browser where JavaScript is on).
+    pub time_zone: String,
 }
 
 /// A checked acceptance.
 #[derive(Clone, Debug)]
 pub struct ValidAccept {
     pub name: String,
+    pub time_zone: String,
 }
 
 impl AcceptInput {
@@ -94,7 +97,7 @@ impl AcceptInput {
         let mut errors = FieldErrors::default();
         let name = validation::required(&mut errors, "name", "Your name", &self.name, MAX_NAME);
         password::check(&mut errors, "password", &self.password, &[&name, email]);
-        errors.finish(ValidAccept { name })
+        errors.finish(ValidAccept { name, time_zone: crate::models::user::zone_or_utc(&self.time_zone) })
     }
 }
 
@@ -334,6 +337,7 @@ pub fn accept(
                 name: &input.name,
                 password_hash,
                 role: invitation.role(),
+                time_zone: &input.time_zone,
             },
             now,
         )?;

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::db::schema::{contractor_profiles, offers, placements, submissions};
+use crate::db::schema::{contractor_profiles, offers, placements};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
@@ -271,16 +271,7 @@ pub fn record(
             .returning(offers::id)
             .get_result(conn)?;
         let offer = find(conn, scope, id)?;
-        let current = stage::find(conn, scope, sub.stage_id)?;
-        let (target, moved) = if current.rank() < stage::category_rank("offer") {
-            let target = stage::first_of(conn, scope, "offer")?;
-            diesel::update(submissions::table.find(sub.id))
-                .set((submissions::stage_id.eq(target.id), submissions::stage_entered_at.eq(now)))
-                .execute(conn)?;
-            (target, true)
-        } else {
-            (current.clone(), false)
-        };
+        let (current, target, moved) = submission::advance_to(conn, scope, &sub, "offer", now)?;
         let body = format!("Offer: {}", offer.summary());
         let event = NewEvent {
             kind: "offer_made",

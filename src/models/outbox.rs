@@ -22,6 +22,10 @@ pub struct OutboxMessage {
     pub attempts: i32,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// A file sent with the message (an interview's .ics).
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
 }
 
 /// A claim lasts this long; a worker that dies mid-send releases its messages when it lapses.

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::schema::{
-    agency_contractors, clients, contractor_profiles, jobs, placement_extensions, placements, submissions, users,
+    agency_contractors, clients, contractor_profiles, jobs, placement_extensions, placements, users,
 };
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -324,16 +324,7 @@ pub fn create(
             .returning(placements::id)
             .get_result(conn)?;
         let placement = find(conn, scope, id)?;
-        let current = stage::find(conn, scope, sub.stage_id)?;
-        let (target, moved) = if current.rank() < stage::category_rank("placed") {
-            let target = stage::first_of(conn, scope, "placed")?;
-            diesel::update(submissions::table.find(sub.id))
-                .set((submissions::stage_id.eq(target.id), submissions::stage_entered_at.eq(now)))
-                .execute(conn)?;
-            (target, true)
-        } else {
-            (current.clone(), false)
-        };
+        let (current, target, moved) = submission::advance_to(conn, scope, &sub, "placed", now)?;
         // The contractor sees the dates and their own rate, never the bill rate or the margin.
         let body = format!("Placed: {} at {}", placement.period_text(), placement.pay_text());
         let event = NewEvent {

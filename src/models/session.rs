@@ -36,6 +36,8 @@ pub struct SessionUser {
     pub time_zone: String,
     pub agency_name: Option<String>,
     pub disabled: bool,
+    /// How many unread notices the bell shows (loaded with the session, in the same query).
+    pub unread_notices: i64,
 }
 
 impl SessionUser {
@@ -88,6 +90,13 @@ const USER_COLUMNS: UserColumns = (
     users::disabled_at,
 );
 
+/// The session user's unread notices, counted inside the session query.
+fn unread_notices() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql(
+        "(SELECT COUNT(*) FROM notices WHERE notices.user_id = sessions.user_id AND notices.read_at IS NULL)",
+    )
+}
+
 /// What a new session row holds.
 #[derive(Clone, Debug)]
 pub struct NewSession<'a> {
@@ -121,10 +130,10 @@ impl SessionRecord {
         let row = sessions::table
             .left_join(users::table.left_join(agencies::table))
             .filter(sessions::token_hash.eq(token_hash))
-            .select((SessionRecord::as_select(), USER_COLUMNS.nullable(), agencies::name.nullable()))
-            .first::<(SessionRecord, Option<UserRow>, Option<String>)>(conn)
+            .select((SessionRecord::as_select(), USER_COLUMNS.nullable(), agencies::name.nullable(), unread_notices()))
+            .first::<(SessionRecord, Option<UserRow>, Option<String>, i64)>(conn)
             .optional()?;
-        Ok(row.map(|(record, user, agency_name)| {
+        Ok(row.map(|(record, user, agency_name, unread_notices)| {
             let user = user.map(|(id, email, name, kind, agency_id, role, time_zone, disabled_at)| SessionUser {
                 id,
                 email,
@@ -135,6 +144,7 @@ impl SessionRecord {
                 time_zone,
                 agency_name,
                 disabled: disabled_at.is_some(),
+                unread_notices,
             });
             (record, user)
         }))

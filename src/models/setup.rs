@@ -59,6 +59,8 @@ pub struct SetupInput {
     pub name: String,
     pub email: String,
     pub password: String,
+    /// The admin's time zone (filled from the browser where JavaScript is on).
+    pub time_zone: String,
 }
 
 /// A checked first-run form.
@@ -67,6 +69,7 @@ pub struct ValidSetup {
     pub agency_name: String,
     pub name: String,
     pub email: String,
+    pub time_zone: String,
 }
 
 impl SetupInput {
@@ -77,7 +80,12 @@ impl SetupInput {
         let name = validation::required(&mut errors, "name", "Your name", &self.name, MAX_NAME);
         let email = validation::email(&mut errors, "email", &self.email);
         password::check(&mut errors, "password", &self.password, &[&name, &email, &agency_name]);
-        errors.finish(ValidSetup { agency_name, name, email })
+        errors.finish(ValidSetup {
+            agency_name,
+            name,
+            email,
+            time_zone: crate::models::user::zone_or_utc(&self.time_zone),
+        })
     }
 }
 
@@ -113,6 +121,7 @@ pub fn complete(
                 name: &input.name,
                 password_hash,
                 role: Role::Admin,
+                time_zone: &input.time_zone,
             },
             now,
         )?;
@@ -140,7 +149,14 @@ pub fn create_agency(
         let agency = Agency::create(conn, agency_name, now)?;
         let admin = User::create_staff(
             conn,
-            &NewStaff { agency_id: agency.id, email: admin_email, name: admin_name, password_hash, role: Role::Admin },
+            &NewStaff {
+                agency_id: agency.id,
+                email: admin_email,
+                name: admin_name,
+                password_hash,
+                role: Role::Admin,
+                time_zone: "UTC",
+            },
             now,
         )?;
         diesel::delete(setup_tokens::table).execute(conn)?;

@@ -17,6 +17,7 @@ use crate::models::audit::{self, Actor, Event};
 use crate::models::consent;
 use crate::models::contractor::{self, Contractor};
 use crate::models::job::Job;
+use crate::models::notification;
 use crate::models::stage::{self, Stage};
 use crate::models::validation::{self, FieldErrors};
 
@@ -118,6 +119,53 @@ pub fn record_event(
             submissions::updated_at.eq(now),
             submissions::version.eq(submissions::version + 1),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a submission forward into the first stage of `category` when its current stage is
+/// earlier in the pipeline (never backwards, e.g. an interview after an offer leaves it at the
+/// offer). Returns the stage it was in, the stage it is in now, and whether it moved.
+pub fn advance_to(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    submission: &Submission,
+    category: &str,
+    now: NaiveDateTime,
+) -> Result<(Stage, Stage, bool), AppError> {
+    let current = stage::find(conn, scope, submission.stage_id)?;
+    if current.rank() >= stage::category_rank(category) {
+        return Ok((current.clone(), current, false));
+    }
+    let target = stage::first_of(conn, scope, category)?;
+    diesel::update(submissions::table.find(submission.id))
+        .set((submissions::stage_id.eq(target.id), submissions::stage_entered_at.eq(now)))
+        .execute(conn)?;
+    Ok((current, target, true))
+}
+
+/// Appends an event written by NextGig itself (a sweep), not by a person: it does not count as an
+/// update, so the next update stays due when it was.
+pub fn record_system_event(
+    conn: &mut DbConnection,
+    submission: &Submission,
+    kind: &str,
+    body: &str,
+    visible: bool,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(submission_events::table)
+        .values((
+            submission_events::agency_id.eq(submission.agency_id),
+            submission_events::submission_id.eq(submission.id),
+            submission_events::kind.eq(kind),
+            submission_events::body.eq(body),
+            submission_events::visible_to_contractor.eq(visible),
+            submission_events::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(submissions::table.find(submission.id))
+        .set((submissions::last_event_at.eq(now), submissions::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }
@@ -322,6 +370,10 @@ pub fn move_to(
             to_stage: Some(target.id),
         };
         record_event(conn, &submission, event, &target, actor, now)?;
+        if visible {
+            let title = format!("News on your application: {}", target.name);
+            notification::contractor_update(conn, &submission, notification::STAGE_CHANGE, &title, &body, now)?;
+        }
         audit::record(
             conn,
             actor,
@@ -446,6 +498,8 @@ pub fn close(
             to_stage: Some(closed.id),
         };
         record_event(conn, &submission, event, &closed, actor, now)?;
+        let title = format!("Your application was closed: {text}");
+        notification::contractor_update(conn, &submission, notification::SUBMISSION_CLOSED, &title, &body, now)?;
         audit::record(conn, actor, Event::on("submission.closed", "submission", id, text), now)?;
         find(conn, scope, id)
     })

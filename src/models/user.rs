@@ -77,6 +77,14 @@ pub struct NewStaff<'a> {
     pub name: &'a str,
     pub password_hash: &'a str,
     pub role: Role,
+    /// An IANA time zone (see [`zone_or_utc`]).
+    pub time_zone: &'a str,
+}
+
+/// The zone a sign-up form sent (the browser's, where JavaScript is on), or UTC when it is
+/// missing or unknown: a wrong guess is fixed on the account page, not an error at sign-up.
+pub fn zone_or_utc(zone: &str) -> String {
+    zone.trim().parse::<chrono_tz::Tz>().map_or_else(|_| "UTC".to_string(), |tz| tz.name().to_string())
 }
 
 impl User {
@@ -128,7 +136,7 @@ impl User {
                 users::kind.eq(KIND_STAFF),
                 users::agency_id.eq(Some(new.agency_id)),
                 users::role.eq(Some(new.role.as_str())),
-                users::time_zone.eq("UTC"),
+                users::time_zone.eq(new.time_zone),
                 users::password_changed_at.eq(now),
                 users::created_at.eq(now),
                 users::updated_at.eq(now),

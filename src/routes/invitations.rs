@@ -147,7 +147,7 @@ pub async fn show(
     match open_any(&app, &token).await? {
         Opened::Staff => staff_show(app, visitor, web::Path::from(token)).await,
         Opened::Contractor(invitation) => {
-            let form = AcceptInput { name: invitation.name.clone(), password: String::new() };
+            let form = AcceptInput { name: invitation.name.clone(), ..AcceptInput::default() };
             contractor_page(&visitor, token, invitation, form, FieldErrors::default(), StatusCode::OK)
         }
     }
@@ -169,7 +169,12 @@ pub async fn accept(
     let now = app.clock.now();
     match invitation.account {
         contractor_invitation::Account::New => {
-            let input = contractor_invitation::SignUpInput { name: form.name.clone(), password: form.password.clone() };
+            let input = contractor_invitation::SignUpInput {
+                name: form.name.clone(),
+                password: form.password.clone(),
+                time_zone: form.time_zone.clone(),
+            };
+            let zone = form.time_zone.clone();
             let name = match input.validate(&invitation.email) {
                 Ok(name) => name,
                 Err(AppError::Invalid(errors)) => {
@@ -195,7 +200,8 @@ pub async fn accept(
             ));
             let session_secret = app
                 .db(move |conn| {
-                    let user = contractor_invitation::accept_new(conn, &secret, &name, &password_hash, &actor, now)?;
+                    let user =
+                        contractor_invitation::accept_new(conn, &secret, &name, &zone, &password_hash, &actor, now)?;
                     db::write(conn, |conn| {
                         auth::start_session_for(conn, session_id, user.id, &client, welcome, lifetime, now)
                     })

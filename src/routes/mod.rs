@@ -15,6 +15,7 @@ pub mod interviews;
 pub mod invitations;
 pub mod jobs;
 pub mod me;
+pub mod notifications;
 pub mod offers;
 pub mod password_resets;
 pub mod placements;
@@ -75,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     placements::configure(cfg);
     stages::configure(cfg);
     reports::configure(cfg);
+    notifications::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -97,6 +99,7 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         placements::ROUTES,
         stages::ROUTES,
         reports::ROUTES,
+        notifications::ROUTES,
     ]
     .concat()
 }

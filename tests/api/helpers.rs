@@ -229,6 +229,7 @@ impl TestApp {
                     name: &name,
                     password_hash: &hash,
                     role: nextgig::models::user::Role::Recruiter,
+                    time_zone: "UTC",
                 },
                 now,
             )

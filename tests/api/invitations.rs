@@ -158,3 +158,32 @@ async fn bad_input_when_accepting_keeps_the_name_and_saves_nothing() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn a_new_member_keeps_the_time_zone_chosen_at_sign_up_and_an_unknown_one_falls_back_to_utc() {
+    let app = spawn_app().await;
+    app.create_agency("Acme Staffing", "ada@acme.test").await;
+    let admin = app.signed_in("ada@acme.test").await;
+    let mut zones = Vec::new();
+    for (email, zone) in [("rita@acme.test", "America/Chicago"), ("sam@acme.test", "Mars/Olympus_Mons")] {
+        admin.submit("/admin/team", "/admin/invitations", &[("email", email), ("role", "recruiter")]).await;
+        let link = app.last_email_to(email).await.link(&format!("{}/invitations/", app.address));
+        let form = app.client().get(&link).await;
+        assert!(form.text.contains(r#"<option value="UTC" selected>"#), "UTC until the browser says otherwise");
+        let joined = app
+            .client()
+            .submit(&link, &link, &[("name", "New Member"), ("password", PASSWORD), ("time_zone", zone)])
+            .await;
+        assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.text);
+        let email = email.to_string();
+        zones.push(
+            app.with_db(move |conn| {
+                use diesel::prelude::*;
+                use nextgig::db::schema::users;
+                users::table.filter(users::email.eq(email)).select(users::time_zone).first::<String>(conn).unwrap()
+            })
+            .await,
+        );
+    }
+    assert_eq!(zones, ["America/Chicago", "UTC"]);
+}

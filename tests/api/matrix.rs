@@ -31,6 +31,7 @@ const PUBLIC: &[&str] = &[
     "/invitations/{token}",
     "/consents/{token}",
     "/still-available/{token}",
+    "/unsubscribe/{token}",
     "/calendar/{token}.ics",
 ];
 

@@ -651,3 +651,41 @@ async fn overdue_updates_lead_the_recruiters_task_list_and_no_news_clears_them()
     assert_eq!(sent.location(), "/tasks");
     assert!(desk.recruiter.get("/tasks").await.texts("#updates-heading").is_empty());
 }
+
+#[tokio::test]
+async fn the_pipeline_sweep_expires_unanswered_requests_and_lapsed_representations_once() {
+    use nextgig::jobs::pipeline::{Swept, run_once};
+    let app = spawn_app().await;
+    let desk = desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    // One request approved with 20 days' exclusivity, one left unanswered.
+    let approved = put_forward(&desk).await;
+    assert_eq!(ask_consent(&desk, approved, &[("exclusivity_days", "20")]).await.status, StatusCode::SEE_OTHER);
+    let link = consent_link(&app, &desk).await;
+    assert_eq!(decide_by_link(&app, &link, "approve").await.status, StatusCode::OK);
+    let other_job = add_job(&desk.recruiter, desk.client_id, &[("title", "Platform Engineer")]).await;
+    let waiting = id_from(&add_to_pipeline(&desk, other_job, "Both roles").await);
+    assert_eq!(ask_consent(&desk, waiting, &[]).await.status, StatusCode::SEE_OTHER);
+    let due_before = state_of(&app, waiting).await.1;
+    assert_eq!(run_once(&app.state, "w1").await.unwrap(), Swept::default(), "nothing to do yet");
+    // After 15 days the request has expired; after 21 the exclusivity has lapsed.
+    app.clock.advance(TimeDelta::days(15));
+    assert_eq!(run_once(&app.state, "w1").await.unwrap(), Swept { consents_expired: 1, representations_ended: 0 });
+    app.clock.advance(TimeDelta::days(6));
+    assert_eq!(run_once(&app.state, "w1").await.unwrap(), Swept { consents_expired: 0, representations_ended: 1 });
+    assert_eq!(run_once(&app.state, "w1").await.unwrap(), Swept::default(), "a second run changes nothing");
+    assert_eq!(representations_active(&app).await, 0);
+    let statuses: Vec<String> = app
+        .with_db(|conn| {
+            use nextgig::db::schema::consents;
+            consents::table.order(consents::id).select(consents::status).load(conn).unwrap()
+        })
+        .await;
+    assert_eq!(statuses, ["approved", "expired"]);
+    assert_eq!(state_of(&app, waiting).await.1, due_before, "the sweep's note is not an update to the contractor");
+    let recruiter = app.signed_in("rita@acme.test").await;
+    let page = recruiter.get(&format!("/submissions/{waiting}")).await;
+    assert!(page.text.contains("The consent request for Platform Engineer expired without an answer"));
+    // Another instance holding the lease does nothing meanwhile.
+    app.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(run_once(&app.state, "w2").await.unwrap(), Swept::default());
+}
