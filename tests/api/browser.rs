@@ -394,18 +394,27 @@ async fn a_contractor_joins_and_keeps_availability_current_on_a_360px_phone() {
         .await;
     assert_eq!(confirmed, Some(now), "confirmed as of the tap");
 
-    // A change of plans: on contract until a date.
+    // A change of plans: available from a date.
     browser.click(".me-availability details summary").await;
-    browser.choose("f-availability", "on_contract").await;
-    browser.set_value("f-contract_ends_on", "2027-03-31").await;
+    browser.choose("f-availability", "from_date").await;
+    browser.set_value("f-available_from", "2027-01-11").await;
     browser.submit("form[action='/me/availability'] button[type=submit]").await;
     let page = browser.text().await;
-    assert!(page.contains("On contract until 31 Mar 2027"), "{page}");
+    assert!(page.contains("Available from 11 Jan 2027"), "{page}");
     assert!(browser.content_width().await <= 360);
+
+    // An offer elsewhere, with a decision date and no details.
+    browser.click("#offer-heading ~ details summary").await;
+    browser.set_value("f-decision_by", "2026-12-04").await;
+    browser.submit("form[action='/me/offer'] button[type=submit]").await;
+    let page = browser.text().await;
+    assert!(page.contains("offer or final round elsewhere, decision by 4 Dec 2026"), "{page}");
+    browser.screenshot("me-360px-after").await;
 
     // The agency sees what she keeps.
     let seen = rita.get(&format!("/contractors/{record}")).await;
-    assert!(seen.text.contains("On contract until 31 Mar 2027"));
+    assert!(seen.text.contains("Available from 11 Jan 2027"));
+    assert!(seen.text.contains("decision by 4 Dec 2026"), "the competing offer shows on the record");
     browser.close().await;
 }
 
@@ -530,5 +539,32 @@ async fn a_card_dragged_onto_another_column_moves_there() {
     assert_eq!(crate::pipeline::state_of(&app, submission).await.0, "consent", "the drop moved the card");
     let column = browser.find(&format!(".board-column[data-stage='{consent}']")).await.text().await.unwrap();
     assert!(column.contains("Jane Doe"), "{column}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overdue_update_on_the_dashboard_is_cleared_with_no_news_yet_and_the_contractor_sees_it() {
+    let Some(browser) = start_browser(false).await else { return };
+    let app = spawn_app().await;
+    let desk =
+        crate::pipeline::desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    crate::pipeline::contractor_joins(&app, &desk).await;
+    let submission = crate::pipeline::put_forward(&desk).await;
+    let asked = crate::pipeline::ask_consent(&desk, submission, &[]).await;
+    assert_eq!(asked.status, reqwest::StatusCode::SEE_OTHER);
+    // "Consent requested" follows up in 2 business days: on Monday it is overdue.
+    app.clock.advance(chrono::TimeDelta::days(5));
+    let base = app.address.clone();
+    browser_sign_in(&browser, &base, "rita@acme.test").await;
+    let updates = browser.find("#dash-updates").await.text().await.unwrap();
+    assert!(updates.contains("Jane Doe"), "the dashboard lists the overdue update: {updates}");
+    browser.submit("#dash-updates form[action$='/no-news'] button").await;
+    assert_eq!(browser.path().await, "/");
+    let updates = browser.find("#dash-updates").await.text().await.unwrap();
+    assert!(!updates.contains("Jane Doe"), "cleared: {updates}");
+    // Jane's portal shows the update.
+    let jane = app.signed_in("jane@example.com").await;
+    let mine = jane.get(&format!("/me/submissions/{submission}")).await;
+    assert!(mine.text.contains("No news yet from the client."), "{}", mine.text);
     browser.close().await;
 }
