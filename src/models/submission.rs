@@ -76,9 +76,12 @@ impl Submission {
     }
 }
 
-/// The next update is due `stage.follow_up_days` business days after `now` (none once closed).
+/// The next update is due `stage.follow_up_days` business days after `now` (none once placed or closed).
 pub fn due_after(stage: &Stage, now: NaiveDateTime) -> Option<NaiveDate> {
-    (!stage.is_closed()).then(|| stage::add_business_days(now.date(), stage.follow_up_days))
+    // Once placed, the contractor is working: the placement (its end, extensions) is what is
+    // followed, not a promised update on the submission.
+    let followed = !stage.is_closed() && stage.category != "placed";
+    followed.then(|| stage::add_business_days(now.date(), stage.follow_up_days))
 }
 
 /// One of the agency's submissions; another agency's answers `NotFound`.
