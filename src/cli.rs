@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`.
+//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`, `backup`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -56,6 +56,14 @@ enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Copy a live SQLite database to a new file, consistently, while the server runs.
+    ///
+    /// The copy holds every write committed before it began. For PostgreSQL use pg_dump.
+    Backup {
+        /// The new file to write (it must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
 }
 
 /// Runs the command line.
@@ -69,6 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             create_agency(&config, &name, &admin_email, admin_name.as_deref(), password_stdin)
         }
         Command::Demo { seed } => demo::run(&config, &Clock::system(), seed),
+        Command::Backup { to } => backup(&config, &to),
     }
 }
 
@@ -89,6 +98,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         println!();
     }
     app.run().await
+}
+
+fn backup(config: &Config, to: &std::path::Path) -> anyhow::Result<()> {
+    let target = crate::db::DatabaseTarget::parse(&config.database_url)?;
+    let started = std::time::Instant::now();
+    let bytes = crate::db::backup::backup(&target, to)?;
+    println!(
+        "Backed up {} to {} ({:.1} MB in {:.1} s).",
+        target.describe(),
+        to.display(),
+        bytes as f64 / 1_000_000.0,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn migrate(config: &Config) -> anyhow::Result<()> {

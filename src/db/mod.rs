@@ -1,6 +1,7 @@
 //! The database layer: one connection type over SQLite and PostgreSQL, the pool, migrations and
 //! write transactions. It knows no entity rules and no pages.
 
+pub mod backup;
 pub mod schema;
 pub mod search;
 

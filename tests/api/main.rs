@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod activities;
+mod backup;
 mod browser;
 mod clients;
 mod contractors;
