@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`, `backup`.
+//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`, `datagen`, `backup`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -56,6 +56,20 @@ enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Generate benchmark data (BENCHMARKS.md) into an empty database, and print how to sign in.
+    ///
+    /// Profiles: tiny (tests), S (small agency), L (large agency), M (many agencies). The same
+    /// profile and seed give the same data. Every generated account (an admin, recruiters and a
+    /// few contractors) shares the printed password "datagen-<seed>-benchmark": benchmark data
+    /// only, never a real desk. Refuses a database that already has an agency.
+    Datagen {
+        /// tiny, S, L or M.
+        #[arg(long, default_value = "tiny")]
+        profile: String,
+        /// Draw the data from this seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Copy a live SQLite database to a new file, consistently, while the server runs.
     ///
     /// The copy holds every write committed before it began. For PostgreSQL use pg_dump.
@@ -77,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             create_agency(&config, &name, &admin_email, admin_name.as_deref(), password_stdin)
         }
         Command::Demo { seed } => demo::run(&config, &Clock::system(), seed),
+        Command::Datagen { profile, seed } => crate::datagen::run(&config, &Clock::system(), &profile, seed),
         Command::Backup { to } => backup(&config, &to),
     }
 }

@@ -13,12 +13,12 @@
 
 mod activities;
 mod clients;
-mod contractors;
+pub(crate) mod contractors;
 mod hotlists;
 mod linked;
 mod pipeline;
-mod random;
-mod words;
+pub(crate) mod random;
+pub(crate) mod words;
 
 use std::time::Instant;
 

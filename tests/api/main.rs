@@ -13,6 +13,7 @@ mod csrf;
 mod csv;
 mod dashboard;
 mod database;
+mod datagen;
 mod demo;
 mod headers;
 mod hotlists;
