@@ -8,13 +8,12 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{
-    agency_contractors, consents, interviews, jobs, pipeline_stages, placements, submissions, tasks, users,
-};
+use crate::db::schema::{agency_contractors, consents, interviews, jobs, placements, submissions, tasks, users};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::contractor::EXTENSION;
 use crate::models::placement::ENDING_SOON_DAYS;
+use crate::models::submission;
 
 /// Rows shown per section (the count tells how many there are in all).
 pub const TOP: i64 = 6;
@@ -209,51 +208,24 @@ pub fn load(
     })
 }
 
-/// Open submissions whose next update is due by `today`, most overdue first.
+/// Open submissions whose next update is due by `today`, most overdue first (the same rule as
+/// My tasks: [`submission::updates_due_with_count`]).
 pub fn updates(
     conn: &mut DbConnection,
     scope: AgencyScope,
     owner: Option<i64>,
     today: NaiveDate,
 ) -> Result<Section<UpdateRow>, AppError> {
-    let query = || {
-        let mut query = submissions::table
-            .inner_join(agency_contractors::table)
-            .inner_join(jobs::table)
-            .inner_join(pipeline_stages::table)
-            .filter(submissions::agency_id.eq(scope.agency_id()))
-            .filter(submissions::closed_at.is_null())
-            .filter(submissions::next_update_due.le(today))
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(submissions::owner_id.eq(owner));
-        }
-        query
-    };
-    let count = query().count().get_result(conn)?;
-    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = query()
-        .order((submissions::next_update_due.asc(), submissions::id.asc()))
-        .limit(TOP)
-        .select((
-            submissions::id,
-            agency_contractors::name,
-            jobs::title,
-            pipeline_stages::name,
-            submissions::next_update_due,
-        ))
-        .load(conn)?;
-    let rows = rows
+    let (count, due) = submission::updates_due_with_count(conn, scope, owner, today, TOP)?;
+    let rows = due
         .into_iter()
-        .filter_map(|(submission_id, contractor_name, job_title, stage_name, due)| {
-            let due = due?;
-            Some(UpdateRow {
-                submission_id,
-                contractor_name,
-                job_title,
-                stage_name,
-                due,
-                days_late: (today - due).num_days(),
-            })
+        .map(|due| UpdateRow {
+            submission_id: due.id,
+            contractor_name: due.contractor_name,
+            job_title: due.job_title,
+            stage_name: due.stage_name,
+            days_late: (today - due.due).num_days(),
+            due: due.due,
         })
         .collect();
     Ok(Section { count, rows })

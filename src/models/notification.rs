@@ -513,7 +513,7 @@ fn overdue_lines(
     let scope = AgencyScope::of(agency_id);
     let base = base_url();
     let mut lines = Vec::new();
-    for due in submission::updates_due(conn, scope, Some(user_id), today)? {
+    for due in submission::updates_due(conn, scope, Some(user_id), today, 200)? {
         lines.push(format!(
             "- Update due {} for {} ({}, {}): {base}/submissions/{}",
             due.due.format("%-d %b"),

@@ -686,27 +686,55 @@ impl UpdateDue {
 }
 
 /// Open submissions whose next update is due by `today`, most overdue first: the owner's, or the
-/// whole agency's when `owner` is `None`. At most 200.
+/// whole agency's when `owner` is `None`. At most `limit`.
 pub fn updates_due(
     conn: &mut DbConnection,
     scope: AgencyScope,
     owner: Option<i64>,
     today: NaiveDate,
+    limit: i64,
 ) -> Result<Vec<UpdateDue>, AppError> {
-    let mut query = submissions::table
-        .inner_join(agency_contractors::table)
-        .inner_join(jobs::table)
-        .inner_join(pipeline_stages::table)
-        .filter(submissions::agency_id.eq(scope.agency_id()))
-        .filter(submissions::closed_at.is_null())
-        .filter(submissions::next_update_due.le(today))
-        .into_boxed();
-    if let Some(owner) = owner {
-        query = query.filter(submissions::owner_id.eq(owner));
-    }
-    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = query
+    Ok(updates_due_counted(conn, scope, owner, today, limit, false)?.1)
+}
+
+/// Like [`updates_due`], with how many there are in all (for a dashboard's count).
+pub fn updates_due_with_count(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    owner: Option<i64>,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<(i64, Vec<UpdateDue>), AppError> {
+    let (count, rows) = updates_due_counted(conn, scope, owner, today, limit, true)?;
+    Ok((count.unwrap_or_default(), rows))
+}
+
+fn updates_due_counted(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    owner: Option<i64>,
+    today: NaiveDate,
+    limit: i64,
+    with_count: bool,
+) -> Result<(Option<i64>, Vec<UpdateDue>), AppError> {
+    let query = || {
+        let mut query = submissions::table
+            .inner_join(agency_contractors::table)
+            .inner_join(jobs::table)
+            .inner_join(pipeline_stages::table)
+            .filter(submissions::agency_id.eq(scope.agency_id()))
+            .filter(submissions::closed_at.is_null())
+            .filter(submissions::next_update_due.le(today))
+            .into_boxed();
+        if let Some(owner) = owner {
+            query = query.filter(submissions::owner_id.eq(owner));
+        }
+        query
+    };
+    let count = if with_count { Some(query().count().get_result(conn)?) } else { None };
+    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = query()
         .order((submissions::next_update_due.asc(), submissions::id.asc()))
-        .limit(200)
+        .limit(limit)
         .select((
             submissions::id,
             agency_contractors::name,
@@ -715,12 +743,13 @@ pub fn updates_due(
             submissions::next_update_due,
         ))
         .load(conn)?;
-    Ok(rows
+    let rows = rows
         .into_iter()
         .filter_map(|(id, contractor_name, job_title, stage_name, due)| {
             Some(UpdateDue { id, contractor_name, job_title, stage_name, due: due? })
         })
-        .collect())
+        .collect();
+    Ok((count, rows))
 }
 
 /// Loads the submission page.

@@ -112,7 +112,7 @@ pub async fn index(
             let page = task::list(conn, scope, me, &asked)?;
             let owner = (asked.who == Who::Me).then_some(me);
             let updates = if asked.show == Show::Open && asked.is_first_page() {
-                submission::updates_due(conn, scope, owner, day)?
+                submission::updates_due(conn, scope, owner, day, 200)?
             } else {
                 Vec::new()
             };
