@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod schema;
 pub mod search;
+pub(crate) mod sql;
 
 use std::path::PathBuf;
 use std::sync::Arc;

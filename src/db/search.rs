@@ -6,11 +6,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{BigInt, Date, Text, Timestamp};
+use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::Sqlite;
 
 use crate::db::DbConnection;
+use crate::db::sql::{Bind, Sql};
 
 /// What the index holds for one record.
 #[derive(Clone, Debug)]
@@ -164,68 +164,6 @@ impl Cursor {
             "n" => Some(Self::Name(rest.to_string(), id)),
             _ => None,
         }
-    }
-}
-
-#[derive(Clone, Debug)]
-enum Bind {
-    Int(i64),
-    Text(String),
-    Date(NaiveDate),
-    Timestamp(NaiveDateTime),
-}
-
-struct Sql {
-    text: String,
-    binds: Vec<Bind>,
-    postgres: bool,
-}
-
-impl Sql {
-    fn new(postgres: bool) -> Self {
-        Self { text: String::with_capacity(1024), binds: Vec::new(), postgres }
-    }
-
-    fn push(&mut self, sql: &str) -> &mut Self {
-        self.text.push_str(sql);
-        self
-    }
-
-    fn bind(&mut self, value: Bind) -> &mut Self {
-        self.binds.push(value);
-        if self.postgres {
-            let n = self.binds.len();
-            self.text.push_str(&format!("${n}"));
-        } else {
-            self.text.push('?');
-        }
-        self
-    }
-
-    fn sqlite(self) -> BoxedSqlQuery<'static, Sqlite, diesel::query_builder::SqlQuery> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<Sqlite>();
-        for bind in self.binds {
-            query = match bind {
-                Bind::Int(v) => query.bind::<BigInt, _>(v),
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Date(v) => query.bind::<Date, _>(v),
-                Bind::Timestamp(v) => query.bind::<Timestamp, _>(v),
-            };
-        }
-        query
-    }
-
-    fn pg(self) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<Pg>();
-        for bind in self.binds {
-            query = match bind {
-                Bind::Int(v) => query.bind::<BigInt, _>(v),
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Date(v) => query.bind::<Date, _>(v),
-                Bind::Timestamp(v) => query.bind::<Timestamp, _>(v),
-            };
-        }
-        query
     }
 }
 

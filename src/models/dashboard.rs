@@ -4,11 +4,13 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
 use chrono_tz::Tz;
-use diesel::dsl::{exists, not};
+use diesel::dsl::exists;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
 use crate::db::DbConnection;
-use crate::db::schema::{agency_contractors, consents, interviews, jobs, placements, submissions, tasks, users};
+use crate::db::schema::agency_contractors;
+use crate::db::sql::{Bind, Sql};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::contractor::EXTENSION;
@@ -23,8 +25,6 @@ pub const EXPIRED_CONSENT_DAYS: i64 = 14;
 pub const STALE_DAYS: i64 = 14;
 /// "Became available" looks back this many days.
 pub const AVAILABLE_DAYS: i64 = 7;
-
-diesel::alias!(consents as newer_consents: NewerConsents);
 
 /// Whose work the dashboard shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,7 +178,9 @@ pub fn day_start(tz: Tz, day: NaiveDate) -> NaiveDateTime {
     local
 }
 
-/// Loads the whole dashboard for `view` as of `now`, in the viewer's zone `tz`.
+/// Loads the whole dashboard for `view` as of `now`, in the viewer's zone `tz`: two statements
+/// (the overdue updates, then every other section in one), three for an agency with nothing on
+/// its dashboard (is it new?).
 pub fn load(
     conn: &mut DbConnection,
     scope: AgencyScope,
@@ -188,24 +190,15 @@ pub fn load(
 ) -> Result<Dashboard, AppError> {
     let today = now.and_utc().with_timezone(&tz).date_naive();
     let owner = view.owner();
-    let (consents_waiting, consents_expired) = consent_sections(conn, scope, owner, now)?;
-    let (interviews_today, interviews) = interview_section(conn, scope, owner, tz, today)?;
-    let agency_is_new =
-        !diesel::select(exists(agency_contractors::table.filter(agency_contractors::agency_id.eq(scope.agency_id()))))
-            .get_result::<bool>(conn)?;
-    Ok(Dashboard {
-        updates: updates(conn, scope, owner, today)?,
-        consents_waiting,
-        consents_expired,
-        interviews_today,
-        interviews,
-        rolling_off: rolling_off(conn, scope, owner, today)?,
-        newly_available: newly_available(conn, scope, owner, today, now)?,
-        competing_offers: competing_offers(conn, scope, owner, today)?,
-        stale: stale_availability(conn, scope, owner, now)?,
-        tasks: tasks_due(conn, scope, owner, today)?,
-        agency_is_new,
-    })
+    let updates = updates(conn, scope, owner, today)?;
+    let mut board = sections(conn, scope, owner, tz, today, now, updates)?;
+    if board.is_clear() {
+        board.agency_is_new = !diesel::select(exists(
+            agency_contractors::table.filter(agency_contractors::agency_id.eq(scope.agency_id())),
+        ))
+        .get_result::<bool>(conn)?;
+    }
+    Ok(board)
 }
 
 /// Open submissions whose next update is due by `today`, most overdue first (the same rule as
@@ -231,382 +224,416 @@ pub fn updates(
     Ok(Section { count, rows })
 }
 
-/// Consent requests waiting on the contractor (soonest expiry first), and those that expired
-/// unanswered among the ones asked in the last 14 days with no newer request since.
-pub fn consent_sections(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    owner: Option<i64>,
-    now: NaiveDateTime,
-) -> Result<(Section<ConsentRow>, Section<ConsentRow>), AppError> {
-    let base = || {
-        let mut query = consents::table
-            .inner_join(submissions::table)
-            .inner_join(agency_contractors::table.on(agency_contractors::id.eq(consents::contractor_id)))
-            .filter(consents::agency_id.eq(scope.agency_id()))
-            .filter(submissions::closed_at.is_null())
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(submissions::owner_id.eq(owner));
-        }
-        query
-    };
-    let waiting = || base().filter(consents::status.eq("pending")).filter(consents::expires_at.gt(now));
-    let expired = || {
-        base()
-            .filter(consents::status.eq("expired").or(consents::status.eq("pending").and(consents::expires_at.le(now))))
-            .filter(consents::requested_at.ge(now - TimeDelta::days(EXPIRED_CONSENT_DAYS)))
-            .filter(not(exists(
-                newer_consents
-                    .filter(newer_consents.field(consents::submission_id).eq(consents::submission_id))
-                    .filter(newer_consents.field(consents::id).gt(consents::id)),
-            )))
-    };
-    type Row = (i64, String, String, NaiveDateTime);
-    let columns = (consents::submission_id, agency_contractors::name, consents::job_title, consents::expires_at);
-    let to_row = |(submission_id, contractor_name, job_title, expires_at): Row| ConsentRow {
-        submission_id,
-        contractor_name,
-        job_title,
-        expires_at,
-    };
-    let waiting_count = waiting().count().get_result(conn)?;
-    let waiting_rows: Vec<Row> =
-        waiting().order((consents::expires_at.asc(), consents::id.asc())).limit(TOP).select(columns).load(conn)?;
-    let expired_count = expired().count().get_result(conn)?;
-    let expired_rows: Vec<Row> =
-        expired().order((consents::expires_at.desc(), consents::id.desc())).limit(TOP).select(columns).load(conn)?;
-    Ok((
-        Section { count: waiting_count, rows: waiting_rows.into_iter().map(to_row).collect() },
-        Section { count: expired_count, rows: expired_rows.into_iter().map(to_row).collect() },
-    ))
+/// One row of the sections statement: which section, how many the section has in all, the row's
+/// place in it, and the columns the sections share (each section uses some).
+#[derive(QueryableByName)]
+struct Card {
+    #[diesel(sql_type = Text)]
+    section: String,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    /// Interviews: how many are today.
+    #[diesel(sql_type = BigInt)]
+    extra: i64,
+    #[diesel(sql_type = BigInt)]
+    pos: i64,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    link_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    title: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    label: Option<String>,
+    #[diesel(sql_type = Nullable<Date>)]
+    day: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    day2: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    at: Option<NaiveDateTime>,
 }
 
-/// Scheduled interviews this week (Monday to Sunday in the viewer's zone), soonest first, and
-/// how many of them are today.
-pub fn interview_section(
+/// Writes SQL text, binding its values.
+type Writer<'a> = &'a dyn Fn(&mut Sql);
+
+/// One section as a subquery of the union: `SELECT <section>, <count>, <extra>, <position>,
+/// <columns> FROM … WHERE … ORDER BY <order> LIMIT TOP`.
+struct Part<'a> {
+    section: &'static str,
+    /// `id, link_id, name, title, label, day, day2, at`.
+    columns: &'static str,
+    /// Writes `FROM … WHERE …`.
+    from_where: Writer<'a>,
+    order: &'static str,
+    /// Writes sort keys that come before `order`, when the section has some.
+    order_first: Option<Writer<'a>>,
+    /// Writes the `extra` column, when the section has one.
+    extra: Option<Writer<'a>>,
+}
+
+fn part<'a>(section: &'static str, columns: &'static str, from_where: Writer<'a>, order: &'static str) -> Part<'a> {
+    Part { section, columns, from_where, order, order_first: None, extra: None }
+}
+
+impl Part<'_> {
+    fn push_order(&self, sql: &mut Sql) {
+        if let Some(first) = self.order_first {
+            first(sql);
+            sql.push(", ");
+        }
+        sql.push(self.order);
+    }
+
+    fn push(&self, sql: &mut Sql) {
+        sql.push("SELECT * FROM (SELECT '").push(self.section).push("' AS section, COUNT(*) OVER () AS total, ");
+        match self.extra {
+            Some(extra) => extra(sql),
+            None => {
+                sql.push("CAST(0 AS BIGINT)");
+            }
+        }
+        sql.push(" AS extra, ROW_NUMBER() OVER (ORDER BY ");
+        self.push_order(sql);
+        sql.push(") AS pos, ").push(self.columns);
+        (self.from_where)(sql);
+        sql.push(" ORDER BY ");
+        self.push_order(sql);
+        sql.push(" LIMIT ").bind(Bind::Int(TOP)).push(") AS ").push(self.section);
+    }
+}
+
+/// Writes ` AND <column> = owner` in the viewer's own view.
+fn owned(sql: &mut Sql, column: &str, owner: Option<i64>) {
+    if let Some(owner) = owner {
+        sql.push(" AND ").push(column).push(" = ").bind(Bind::Int(owner));
+    }
+}
+
+/// The columns of a section of contractor records: theirs, then `label, day, day2, at`.
+macro_rules! record_columns {
+    ($rest:literal) => {
+        concat!("ac.id AS id, CAST(NULL AS BIGINT) AS link_id, ac.name AS name, CAST(NULL AS TEXT) AS title, ", $rest)
+    };
+}
+
+/// Every section but the overdue updates, in one statement: each section a subquery with its own
+/// count, order and limit, joined by UNION ALL.
+#[allow(clippy::too_many_lines)]
+fn sections(
     conn: &mut DbConnection,
     scope: AgencyScope,
     owner: Option<i64>,
     tz: Tz,
     today: NaiveDate,
-) -> Result<(i64, Section<InterviewRow>), AppError> {
+    now: NaiveDateTime,
+    updates: Section<UpdateRow>,
+) -> Result<Dashboard, AppError> {
+    let agency = scope.agency_id();
     let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
     let (today_from, today_to) = (day_start(tz, today), day_start(tz, today + TimeDelta::days(1)));
     let (week_from, week_to) = (day_start(tz, monday), day_start(tz, monday + TimeDelta::days(7)));
-    let base = |from: NaiveDateTime, to: NaiveDateTime| {
-        let mut query = interviews::table
-            .inner_join(submissions::table.inner_join(agency_contractors::table).inner_join(jobs::table))
-            .filter(interviews::agency_id.eq(scope.agency_id()))
-            .filter(interviews::outcome.eq("scheduled"))
-            .filter(interviews::starts_at.ge(from))
-            .filter(interviews::starts_at.lt(to))
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(submissions::owner_id.eq(owner));
-        }
-        query
+    let until = today + TimeDelta::days(ENDING_SOON_DAYS);
+    let since = today - TimeDelta::days(AVAILABLE_DAYS);
+    let live_record = |sql: &mut Sql| {
+        sql.push(" FROM agency_contractors ac WHERE ac.agency_id = ").bind(Bind::Int(agency));
+        sql.push(" AND ac.archived_at IS NULL");
     };
-    let today_count = base(today_from, today_to).count().get_result(conn)?;
-    let week_count = base(week_from, week_to).count().get_result(conn)?;
-    // Today's first, then the rest of the week still ahead.
-    let rows: Vec<(i64, String, String, NaiveDateTime)> = base(today_from, week_to)
-        .order((interviews::starts_at.asc(), interviews::id.asc()))
-        .limit(TOP)
-        .select((submissions::id, agency_contractors::name, jobs::title, interviews::starts_at))
-        .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .map(|(submission_id, contractor_name, job_title, starts_at)| {
-            let local = starts_at.and_utc().with_timezone(&tz);
-            let is_today = local.date_naive() == today;
-            let when = if is_today {
-                local.format("today %H:%M").to_string()
-            } else {
-                local.format("%a %-d %b %H:%M").to_string()
-            };
-            InterviewRow { submission_id, contractor_name, job_title, when, is_today }
-        })
-        .collect();
-    Ok((today_count, Section { count: week_count, rows }))
+    let consent_from = |sql: &mut Sql| {
+        sql.push(
+            " FROM consents co JOIN submissions s ON s.id = co.submission_id \
+             JOIN agency_contractors ac ON ac.id = co.contractor_id WHERE co.agency_id = ",
+        )
+        .bind(Bind::Int(agency))
+        .push(" AND s.closed_at IS NULL");
+        owned(sql, "s.owner_id", owner);
+    };
+    let consent_columns = "co.submission_id AS id, CAST(NULL AS BIGINT) AS link_id, ac.name AS name, \
+                           co.job_title AS title, CAST(NULL AS TEXT) AS label, CAST(NULL AS DATE) AS day, \
+                           CAST(NULL AS DATE) AS day2, co.expires_at AS at";
+    let waiting = |sql: &mut Sql| {
+        consent_from(sql);
+        sql.push(" AND co.status = 'pending' AND co.expires_at > ").bind(Bind::Timestamp(now));
+    };
+    let expired = |sql: &mut Sql| {
+        consent_from(sql);
+        sql.push(" AND (co.status = 'expired' OR (co.status = 'pending' AND co.expires_at <= ")
+            .bind(Bind::Timestamp(now))
+            .push(")) AND co.requested_at >= ")
+            .bind(Bind::Timestamp(now - TimeDelta::days(EXPIRED_CONSENT_DAYS)))
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM consents newer \
+                 WHERE newer.submission_id = co.submission_id AND newer.id > co.id)",
+            );
+    };
+    let interviews = |sql: &mut Sql| {
+        sql.push(
+            " FROM interviews i JOIN submissions s ON s.id = i.submission_id \
+             JOIN agency_contractors ac ON ac.id = s.contractor_id JOIN jobs j ON j.id = s.job_id \
+             WHERE i.agency_id = ",
+        )
+        .bind(Bind::Int(agency))
+        .push(" AND i.outcome = 'scheduled' AND i.starts_at >= ")
+        .bind(Bind::Timestamp(week_from))
+        .push(" AND i.starts_at < ")
+        .bind(Bind::Timestamp(week_to));
+        owned(sql, "s.owner_id", owner);
+    };
+    // This week's count includes the days gone; the rows start today.
+    let from_today_first = |sql: &mut Sql| {
+        sql.push("CASE WHEN i.starts_at >= ").bind(Bind::Timestamp(today_from)).push(" THEN 0 ELSE 1 END");
+    };
+    let interviews_today = |sql: &mut Sql| {
+        sql.push("SUM(CASE WHEN i.starts_at >= ")
+            .bind(Bind::Timestamp(today_from))
+            .push(" AND i.starts_at < ")
+            .bind(Bind::Timestamp(today_to))
+            .push(" THEN 1 ELSE 0 END) OVER ()");
+    };
+    let placed = |sql: &mut Sql| {
+        sql.push(
+            " FROM placements p JOIN submissions s ON s.id = p.submission_id \
+             JOIN agency_contractors ac ON ac.id = p.contractor_id WHERE p.agency_id = ",
+        )
+        .bind(Bind::Int(agency))
+        .push(" AND p.status = 'active' AND p.end_date <= ")
+        .bind(Bind::Date(until));
+        owned(sql, "s.owner_id", owner);
+    };
+    let on_contract = |sql: &mut Sql| {
+        live_record(sql);
+        sql.push(" AND ac.availability = 'on_contract' AND ac.contract_ends_on >= ")
+            .bind(Bind::Date(today))
+            .push(" AND ac.contract_ends_on <= ")
+            .bind(Bind::Date(until))
+            .push(" AND NOT EXISTS (SELECT 1 FROM placements p WHERE p.contractor_id = ac.id AND p.status = 'active')");
+        owned(sql, "ac.owner_id", owner);
+    };
+    let newly_available = |sql: &mut Sql| {
+        live_record(sql);
+        sql.push(" AND ((ac.availability = 'from_date' AND ac.available_from >= ")
+            .bind(Bind::Date(since))
+            .push(" AND ac.available_from <= ")
+            .bind(Bind::Date(today))
+            .push(") OR (ac.availability = 'on_contract' AND ac.contract_ends_on >= ")
+            .bind(Bind::Date(since))
+            .push(" AND ac.contract_ends_on < ")
+            .bind(Bind::Date(today))
+            .push(") OR (ac.availability = 'now' AND ac.availability_confirmed_at >= ")
+            .bind(Bind::Timestamp(now - TimeDelta::days(AVAILABLE_DAYS)))
+            .push("))");
+        owned(sql, "ac.owner_id", owner);
+    };
+    let competing = |sql: &mut Sql| {
+        live_record(sql);
+        sql.push(" AND ac.competing_offer_until >= ").bind(Bind::Date(today));
+        if let Some(owner) = owner {
+            sql.push(" AND (ac.owner_id = ")
+                .bind(Bind::Int(owner))
+                .push(
+                    " OR EXISTS (SELECT 1 FROM submissions s WHERE s.contractor_id = ac.id \
+                     AND s.closed_at IS NULL AND s.owner_id = ",
+                )
+                .bind(Bind::Int(owner))
+                .push("))");
+        }
+    };
+    let stale = |sql: &mut Sql| {
+        live_record(sql);
+        sql.push(" AND (ac.availability_confirmed_at IS NULL OR ac.availability_confirmed_at < ")
+            .bind(Bind::Timestamp(now - TimeDelta::days(STALE_DAYS)))
+            .push(") AND EXISTS (SELECT 1 FROM submissions s WHERE s.contractor_id = ac.id AND s.closed_at IS NULL");
+        owned(sql, "s.owner_id", owner);
+        sql.push(")");
+    };
+    let tasks = |sql: &mut Sql| {
+        sql.push(" FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE t.agency_id = ")
+            .bind(Bind::Int(agency))
+            .push(" AND t.done_at IS NULL AND t.due_on <= ")
+            .bind(Bind::Date(today));
+        owned(sql, "t.assignee_id", owner);
+    };
+    let parts = [
+        part("waiting", consent_columns, &waiting, "co.expires_at ASC, co.id ASC"),
+        part("expired", consent_columns, &expired, "co.expires_at DESC, co.id DESC"),
+        Part {
+            order_first: Some(&from_today_first),
+            extra: Some(&interviews_today),
+            ..part(
+                "interviews",
+                "s.id AS id, CAST(NULL AS BIGINT) AS link_id, ac.name AS name, j.title AS title, \
+                 CAST(NULL AS TEXT) AS label, CAST(NULL AS DATE) AS day, CAST(NULL AS DATE) AS day2, i.starts_at AS at",
+                &interviews,
+                "i.starts_at ASC, i.id ASC",
+            )
+        },
+        part(
+            "placed",
+            "ac.id AS id, p.id AS link_id, ac.name AS name, CAST(NULL AS TEXT) AS title, \
+             ac.extension_likelihood AS label, p.end_date AS day, CAST(NULL AS DATE) AS day2, \
+             CAST(NULL AS TIMESTAMP) AS at",
+            &placed,
+            "p.end_date ASC, p.id ASC",
+        ),
+        part(
+            "on_contract",
+            record_columns!(
+                "ac.extension_likelihood AS label, ac.contract_ends_on AS day, CAST(NULL AS DATE) AS day2, \
+                 CAST(NULL AS TIMESTAMP) AS at"
+            ),
+            &on_contract,
+            "ac.contract_ends_on ASC, ac.id ASC",
+        ),
+        part(
+            "available",
+            record_columns!(
+                "ac.availability AS label, ac.available_from AS day, ac.contract_ends_on AS day2, \
+                 CAST(NULL AS TIMESTAMP) AS at"
+            ),
+            &newly_available,
+            "ac.updated_at DESC, ac.id DESC",
+        ),
+        part(
+            "competing",
+            record_columns!(
+                "CAST(NULL AS TEXT) AS label, ac.competing_offer_until AS day, CAST(NULL AS DATE) AS day2, \
+                 CAST(NULL AS TIMESTAMP) AS at"
+            ),
+            &competing,
+            "ac.competing_offer_until ASC, ac.id ASC",
+        ),
+        part(
+            "stale",
+            record_columns!(
+                "CAST(NULL AS TEXT) AS label, CAST(NULL AS DATE) AS day, CAST(NULL AS DATE) AS day2, \
+                 ac.availability_confirmed_at AS at"
+            ),
+            &stale,
+            "CASE WHEN ac.availability_confirmed_at IS NULL THEN 0 ELSE 1 END, ac.availability_confirmed_at ASC, ac.id ASC",
+        ),
+        part(
+            "tasks",
+            "t.id AS id, CAST(NULL AS BIGINT) AS link_id, t.title AS name, u.name AS title, CAST(NULL AS TEXT) AS label, \
+             t.due_on AS day, CAST(NULL AS DATE) AS day2, CAST(NULL AS TIMESTAMP) AS at",
+            &tasks,
+            "t.due_on ASC, t.id ASC",
+        ),
+    ];
+    let mut sql = Sql::for_connection(conn);
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            sql.push(" UNION ALL ");
+        }
+        part.push(&mut sql);
+    }
+    let mut cards: Vec<Card> = sql.load(conn)?;
+    cards.sort_by(|a, b| (a.section.as_str(), a.pos).cmp(&(b.section.as_str(), b.pos)));
+    Ok(assemble(cards, updates, tz, today, today_from, now))
 }
 
 fn extension_text(stored: Option<&str>) -> &'static str {
     stored.and_then(|s| EXTENSION.iter().find(|(k, _)| *k == s)).map_or("Extension unknown", |(_, shown)| shown)
 }
 
-/// Contractors rolling off within six weeks (42 days, inclusive): active placements ending by
-/// then, and records "on contract until" a date by then whose person has no active placement
-/// here (so nobody is listed twice). Soonest first.
-pub fn rolling_off(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    owner: Option<i64>,
+/// Sorts the statement's rows into the dashboard's sections.
+fn assemble(
+    cards: Vec<Card>,
+    updates: Section<UpdateRow>,
+    tz: Tz,
     today: NaiveDate,
-) -> Result<Section<RollingOffRow>, AppError> {
-    let until = today + TimeDelta::days(ENDING_SOON_DAYS);
-    let placed = || {
-        let mut query = placements::table
-            .inner_join(submissions::table)
-            .inner_join(agency_contractors::table.on(agency_contractors::id.eq(placements::contractor_id)))
-            .filter(placements::agency_id.eq(scope.agency_id()))
-            .filter(placements::status.eq("active"))
-            .filter(placements::end_date.le(until))
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(submissions::owner_id.eq(owner));
-        }
-        query
-    };
-    let own = || {
-        let mut query = agency_contractors::table
-            .filter(agency_contractors::agency_id.eq(scope.agency_id()))
-            .filter(agency_contractors::archived_at.is_null())
-            .filter(agency_contractors::availability.eq("on_contract"))
-            .filter(agency_contractors::contract_ends_on.ge(today))
-            .filter(agency_contractors::contract_ends_on.le(until))
-            .filter(not(exists(
-                placements::table
-                    .filter(placements::contractor_id.eq(agency_contractors::id))
-                    .filter(placements::status.eq("active")),
-            )))
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(agency_contractors::owner_id.eq(owner));
-        }
-        query
-    };
-    let placed_count: i64 = placed().count().get_result(conn)?;
-    let own_count: i64 = own().count().get_result(conn)?;
-    let placed_rows: Vec<(i64, String, i64, NaiveDate, Option<String>)> = placed()
-        .order((placements::end_date.asc(), placements::id.asc()))
-        .limit(TOP)
-        .select((
-            agency_contractors::id,
-            agency_contractors::name,
-            placements::id,
-            placements::end_date,
-            agency_contractors::extension_likelihood,
-        ))
-        .load(conn)?;
-    let own_rows: Vec<(i64, String, Option<NaiveDate>, Option<String>)> = own()
-        .order((agency_contractors::contract_ends_on.asc(), agency_contractors::id.asc()))
-        .limit(TOP)
-        .select((
-            agency_contractors::id,
-            agency_contractors::name,
-            agency_contractors::contract_ends_on,
-            agency_contractors::extension_likelihood,
-        ))
-        .load(conn)?;
-    let mut rows: Vec<RollingOffRow> = placed_rows
-        .into_iter()
-        .map(|(contractor_id, contractor_name, placement_id, ends_on, extension)| RollingOffRow {
-            contractor_id,
-            contractor_name,
-            placement_id: Some(placement_id),
-            ends_on,
-            extension: extension_text(extension.as_deref()),
-        })
-        .chain(own_rows.into_iter().filter_map(|(contractor_id, contractor_name, ends_on, extension)| {
-            Some(RollingOffRow {
-                contractor_id,
-                contractor_name,
-                placement_id: None,
-                ends_on: ends_on?,
-                extension: extension_text(extension.as_deref()),
-            })
-        }))
-        .collect();
-    rows.sort_by_key(|r| (r.ends_on, r.contractor_id));
-    rows.truncate(TOP as usize);
-    Ok(Section { count: placed_count + own_count, rows })
-}
-
-/// Contractors who became available in the last 7 days: "available from" a date in
-/// [today − 7, today], a contract ("on contract until") that ended in [today − 7, today), or
-/// "available now" confirmed within the last 7 days.
-pub fn newly_available(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    owner: Option<i64>,
-    today: NaiveDate,
+    today_from: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<Section<ContractorRow>, AppError> {
-    let since = today - TimeDelta::days(AVAILABLE_DAYS);
-    let query = || {
-        let mut query = agency_contractors::table
-            .filter(agency_contractors::agency_id.eq(scope.agency_id()))
-            .filter(agency_contractors::archived_at.is_null())
-            .filter(
-                (agency_contractors::availability
-                    .eq("from_date")
-                    .and(agency_contractors::available_from.ge(since))
-                    .and(agency_contractors::available_from.le(today)))
-                .or(agency_contractors::availability
-                    .eq("on_contract")
-                    .and(agency_contractors::contract_ends_on.ge(since))
-                    .and(agency_contractors::contract_ends_on.lt(today)))
-                .or(agency_contractors::availability
-                    .eq("now")
-                    .and(agency_contractors::availability_confirmed_at.ge(now - TimeDelta::days(AVAILABLE_DAYS)))),
-            )
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(agency_contractors::owner_id.eq(owner));
-        }
-        query
+) -> Dashboard {
+    fn section<T>(cards: &[Card], name: &str, row: impl Fn(&Card) -> Option<T>) -> Section<T> {
+        let mine = cards.iter().filter(|c| c.section == name);
+        let count = cards.iter().find(|c| c.section == name).map_or(0, |c| c.total);
+        Section { count, rows: mine.filter_map(row).collect() }
+    }
+    let consent = |c: &Card| {
+        Some(ConsentRow {
+            submission_id: c.id,
+            contractor_name: c.name.clone(),
+            job_title: c.title.clone().unwrap_or_default(),
+            expires_at: c.at?,
+        })
     };
-    let count = query().count().get_result(conn)?;
-    type Row = (i64, String, String, Option<NaiveDate>, Option<NaiveDate>);
-    let rows: Vec<Row> = query()
-        .order((agency_contractors::updated_at.desc(), agency_contractors::id.desc()))
-        .limit(TOP)
-        .select((
-            agency_contractors::id,
-            agency_contractors::name,
-            agency_contractors::availability,
-            agency_contractors::available_from,
-            agency_contractors::contract_ends_on,
-        ))
-        .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .map(|(contractor_id, contractor_name, availability, from, ends)| {
-            let note = match (availability.as_str(), from, ends) {
-                ("from_date", Some(d), _) => format!("available since {}", d.format("%-d %b")),
-                ("on_contract", _, Some(d)) => format!("contract ended {}", d.format("%-d %b")),
+    let interviews = section(&cards, "interviews", |c| {
+        let starts_at = c.at.filter(|at| *at >= today_from)?;
+        let local = starts_at.and_utc().with_timezone(&tz);
+        let is_today = local.date_naive() == today;
+        let when = if is_today {
+            local.format("today %H:%M").to_string()
+        } else {
+            local.format("%a %-d %b %H:%M").to_string()
+        };
+        Some(InterviewRow {
+            submission_id: c.id,
+            contractor_name: c.name.clone(),
+            job_title: c.title.clone().unwrap_or_default(),
+            when,
+            is_today,
+        })
+    });
+    let interviews_today = cards.iter().find(|c| c.section == "interviews").map_or(0, |c| c.extra);
+    let rolling = |c: &Card| {
+        Some(RollingOffRow {
+            contractor_id: c.id,
+            contractor_name: c.name.clone(),
+            placement_id: c.link_id,
+            ends_on: c.day?,
+            extension: extension_text(c.label.as_deref()),
+        })
+    };
+    let placed = section(&cards, "placed", rolling);
+    let on_contract = section(&cards, "on_contract", rolling);
+    let mut rolling_rows: Vec<RollingOffRow> = placed.rows.into_iter().chain(on_contract.rows).collect();
+    rolling_rows.sort_by_key(|r| (r.ends_on, r.contractor_id));
+    rolling_rows.truncate(TOP as usize);
+    let contractor =
+        |c: &Card, note: String| ContractorRow { contractor_id: c.id, contractor_name: c.name.clone(), note };
+    Dashboard {
+        updates,
+        consents_waiting: section(&cards, "waiting", consent),
+        consents_expired: section(&cards, "expired", consent),
+        interviews_today,
+        interviews,
+        rolling_off: Section { count: placed.count + on_contract.count, rows: rolling_rows },
+        newly_available: section(&cards, "available", |c| {
+            let note = match (c.label.as_deref(), c.day, c.day2) {
+                (Some("from_date"), Some(d), _) => format!("available since {}", d.format("%-d %b")),
+                (Some("on_contract"), _, Some(d)) => format!("contract ended {}", d.format("%-d %b")),
                 _ => "available now".to_string(),
             };
-            ContractorRow { contractor_id, contractor_name, note }
-        })
-        .collect();
-    Ok(Section { count, rows })
-}
-
-/// Contractors with an offer or final round elsewhere, decision today or later, soonest first:
-/// in the viewer's own view, those they own or have in one of their open submissions.
-pub fn competing_offers(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    owner: Option<i64>,
-    today: NaiveDate,
-) -> Result<Section<ContractorRow>, AppError> {
-    let query = || {
-        let mut query = agency_contractors::table
-            .filter(agency_contractors::agency_id.eq(scope.agency_id()))
-            .filter(agency_contractors::archived_at.is_null())
-            .filter(agency_contractors::competing_offer_until.ge(today))
-            .into_boxed();
-        if let Some(owner) = owner {
-            let in_my_pipeline = submissions::table
-                .filter(submissions::contractor_id.eq(agency_contractors::id))
-                .filter(submissions::closed_at.is_null())
-                .filter(submissions::owner_id.eq(owner));
-            query = query.filter(agency_contractors::owner_id.eq(owner).or(exists(in_my_pipeline)));
-        }
-        query
-    };
-    let count = query().count().get_result(conn)?;
-    let rows: Vec<(i64, String, Option<NaiveDate>)> = query()
-        .order((agency_contractors::competing_offer_until.asc(), agency_contractors::id.asc()))
-        .limit(TOP)
-        .select((agency_contractors::id, agency_contractors::name, agency_contractors::competing_offer_until))
-        .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .map(|(contractor_id, contractor_name, until)| {
-            let note = match until {
+            Some(contractor(c, note))
+        }),
+        competing_offers: section(&cards, "competing", |c| {
+            let note = match c.day {
                 Some(d) if d == today => "decision today".to_string(),
                 Some(d) => format!("decision by {}", d.format("%a %-d %b")),
                 None => String::new(),
             };
-            ContractorRow { contractor_id, contractor_name, note }
-        })
-        .collect();
-    Ok(Section { count, rows })
-}
-
-/// Contractors in open submissions (the viewer's, in their own view) whose availability was
-/// confirmed more than 14 days ago or never; never confirmed first, then oldest.
-pub fn stale_availability(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    owner: Option<i64>,
-    now: NaiveDateTime,
-) -> Result<Section<ContractorRow>, AppError> {
-    let cutoff = now - TimeDelta::days(STALE_DAYS);
-    let query = || {
-        let open = submissions::table
-            .filter(submissions::contractor_id.eq(agency_contractors::id))
-            .filter(submissions::closed_at.is_null());
-        let query = agency_contractors::table
-            .filter(agency_contractors::agency_id.eq(scope.agency_id()))
-            .filter(agency_contractors::archived_at.is_null())
-            .filter(
-                agency_contractors::availability_confirmed_at
-                    .is_null()
-                    .or(agency_contractors::availability_confirmed_at.lt(cutoff)),
-            )
-            .into_boxed();
-        match owner {
-            Some(owner) => query.filter(exists(open.filter(submissions::owner_id.eq(owner)))),
-            None => query.filter(exists(open)),
-        }
-    };
-    let count = query().count().get_result(conn)?;
-    let rows: Vec<(i64, String, Option<NaiveDateTime>)> = query()
-        .order((
-            agency_contractors::availability_confirmed_at.is_not_null(),
-            agency_contractors::availability_confirmed_at.asc(),
-            agency_contractors::id.asc(),
-        ))
-        .limit(TOP)
-        .select((agency_contractors::id, agency_contractors::name, agency_contractors::availability_confirmed_at))
-        .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .map(|(contractor_id, contractor_name, at)| {
-            let note = match at {
+            Some(contractor(c, note))
+        }),
+        stale: section(&cards, "stale", |c| {
+            let note = match c.at {
                 Some(at) => format!("confirmed {} days ago", (now - at).num_days()),
                 None => "never confirmed".to_string(),
             };
-            ContractorRow { contractor_id, contractor_name, note }
-        })
-        .collect();
-    Ok(Section { count, rows })
-}
-
-/// Open tasks due by `today`, oldest first.
-pub fn tasks_due(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    owner: Option<i64>,
-    today: NaiveDate,
-) -> Result<Section<TaskRow>, AppError> {
-    let query = || {
-        let mut query = tasks::table
-            .inner_join(users::table.on(users::id.eq(tasks::assignee_id)))
-            .filter(tasks::agency_id.eq(scope.agency_id()))
-            .filter(tasks::done_at.is_null())
-            .filter(tasks::due_on.le(today))
-            .into_boxed();
-        if let Some(owner) = owner {
-            query = query.filter(tasks::assignee_id.eq(owner));
-        }
-        query
-    };
-    let count = query().count().get_result(conn)?;
-    let rows: Vec<(i64, String, NaiveDate, String)> = query()
-        .order((tasks::due_on.asc(), tasks::id.asc()))
-        .limit(TOP)
-        .select((tasks::id, tasks::title, tasks::due_on, users::name))
-        .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .map(|(id, title, due_on, assignee_name)| TaskRow { id, title, due_on, assignee_name, overdue: due_on < today })
-        .collect();
-    Ok(Section { count, rows })
+            Some(contractor(c, note))
+        }),
+        tasks: section(&cards, "tasks", |c| {
+            let due_on = c.day?;
+            Some(TaskRow {
+                id: c.id,
+                title: c.name.clone(),
+                due_on,
+                assignee_name: c.title.clone().unwrap_or_default(),
+                overdue: due_on < today,
+            })
+        }),
+        agency_is_new: false,
+    }
 }
 
 #[cfg(test)]

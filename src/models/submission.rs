@@ -731,8 +731,8 @@ fn updates_due_counted(
         }
         query
     };
-    let count = if with_count { Some(query().count().get_result(conn)?) } else { None };
-    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = query()
+    // The count rides on the rows (a window over every match), so it costs no second statement.
+    let rows: Vec<(i64, String, String, String, Option<NaiveDate>, i64)> = query()
         .order((submissions::next_update_due.asc(), submissions::id.asc()))
         .limit(limit)
         .select((
@@ -741,11 +741,13 @@ fn updates_due_counted(
             jobs::title,
             pipeline_stages::name,
             submissions::next_update_due,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
         ))
         .load(conn)?;
+    let count = with_count.then(|| rows.first().map_or(0, |row| row.5));
     let rows = rows
         .into_iter()
-        .filter_map(|(id, contractor_name, job_title, stage_name, due)| {
+        .filter_map(|(id, contractor_name, job_title, stage_name, due, _)| {
             Some(UpdateDue { id, contractor_name, job_title, stage_name, due: due? })
         })
         .collect();
