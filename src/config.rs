@@ -96,6 +96,16 @@ pub struct Config {
     #[arg(long, env = "OUTBOX_INTERVAL_SECONDS", default_value_t = 5, global = true)]
     pub outbox_interval_seconds: u64,
 
+    /// Seconds between rounds of each background sweep (expired sessions, daily digest,
+    /// availability reminders, pipeline); default: each sweep's own, 5 to 15 minutes.
+    #[arg(long, env = "SWEEP_INTERVAL_SECONDS", global = true)]
+    pub sweep_interval_seconds: Option<u64>,
+
+    /// Seconds a background job's lease lasts: when its instance dies, another takes the job
+    /// over after this long. Default: each job's own, 1 to 10 minutes. Keep it longer than a round.
+    #[arg(long, env = "LEASE_SECONDS", global = true)]
+    pub lease_seconds: Option<u64>,
+
     /// Run the background jobs (outbox sender, sweeper) in this instance. Several instances may
     /// all run them: leases make each piece of work happen once.
     #[arg(long, env = "BACKGROUND_JOBS", action = ArgAction::Set, default_value_t = true, global = true)]
@@ -130,6 +140,8 @@ impl Config {
             hashing_concurrency: None,
             trust_proxy_headers: false,
             outbox_interval_seconds: 5,
+            sweep_interval_seconds: None,
+            lease_seconds: None,
             background_jobs: true,
             shutdown_timeout_seconds: 30,
         }
@@ -171,6 +183,16 @@ impl Config {
     /// How long a request waits for a database connection.
     pub fn db_timeout(&self) -> Duration {
         Duration::from_secs(self.db_timeout_seconds.max(1))
+    }
+
+    /// How often a background sweep runs: SWEEP_INTERVAL_SECONDS, else the sweep's `default`.
+    pub fn sweep_every(&self, default: Duration) -> Duration {
+        self.sweep_interval_seconds.map_or(default, |s| Duration::from_secs(s.max(1)))
+    }
+
+    /// How long a background job's lease lasts: LEASE_SECONDS, else the job's `default`.
+    pub fn lease(&self, default: TimeDelta) -> TimeDelta {
+        self.lease_seconds.map_or(default, |s| TimeDelta::seconds(i64::try_from(s.max(1)).unwrap_or(i64::MAX / 1000)))
     }
 
     /// How many password hashes may run at once.

@@ -182,8 +182,9 @@ fn create_postgres_database(raw: &str) -> Result<bool, SetupError> {
             tracing::info!(database = %name, "created the PostgreSQL database");
             Ok(true)
         }
-        // Another instance created it at the same moment.
-        Err(e) if e.to_string().contains("already exists") => Ok(true),
+        // Another instance created it at the same moment (PostgreSQL says "already exists", or,
+        // when both are mid-way, a unique violation on pg_database).
+        Err(e) if e.to_string().contains("already exists") || is_unique_violation(&e) => Ok(true),
         Err(e) => Err(SetupError::Postgres {
             target: redact(raw),
             reason: format!("the database does not exist and could not be created: {e}"),

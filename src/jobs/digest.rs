@@ -17,8 +17,9 @@ const LEASE: &str = "daily_digest";
 /// One round, if this process gets the lease. Returns how many digests were queued.
 pub async fn run_once(app: &AppState, worker: &str) -> Result<usize, AppError> {
     let (now, holder) = (app.clock.now(), worker.to_string());
+    let ttl = app.config.lease(TimeDelta::minutes(10));
     app.db(move |conn| {
-        if !lease::try_acquire(conn, LEASE, &holder, TimeDelta::minutes(10), now)? {
+        if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
             return Ok(0);
         }
         notification::send_due_digests(conn, now)

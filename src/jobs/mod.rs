@@ -37,12 +37,13 @@ impl Jobs {
         let mailer = outbox::Mailer::from_config(&app.config)?;
         let worker = worker_id();
         let every = Duration::from_secs(app.config.outbox_interval_seconds.max(1));
+        let sweep = |default| app.config.sweep_every(default);
         let tasks = vec![
             tokio::spawn(outbox::run(app.clone(), mailer, worker.clone(), every, stopped.clone())),
-            tokio::spawn(reminders::run(app.clone(), worker.clone(), reminders::EVERY, stopped.clone())),
-            tokio::spawn(digest::run(app.clone(), worker.clone(), digest::EVERY, stopped.clone())),
-            tokio::spawn(pipeline::run(app.clone(), worker.clone(), pipeline::EVERY, stopped.clone())),
-            tokio::spawn(sweeper::run(app, worker, sweeper::EVERY, stopped)),
+            tokio::spawn(reminders::run(app.clone(), worker.clone(), sweep(reminders::EVERY), stopped.clone())),
+            tokio::spawn(digest::run(app.clone(), worker.clone(), sweep(digest::EVERY), stopped.clone())),
+            tokio::spawn(pipeline::run(app.clone(), worker.clone(), sweep(pipeline::EVERY), stopped.clone())),
+            tokio::spawn(sweeper::run(app.clone(), worker, sweep(sweeper::EVERY), stopped)),
         ];
         Ok(Self { stop, tasks })
     }

@@ -95,17 +95,25 @@ impl Mailer {
 /// Returns how many were sent.
 pub async fn run_once(app: &AppState, mailer: &Mailer, worker: &str) -> Result<usize, AppError> {
     let now = app.clock.now();
+    let ttl = app.config.lease(TimeDelta::seconds(60));
     let holder = worker.to_string();
     let batch = app
         .db(move |conn| {
-            if !lease::try_acquire(conn, LEASE, &holder, TimeDelta::seconds(60), now)? {
+            if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
                 return Ok(Vec::new());
             }
             outbox::claim_due(conn, &holder, BATCH, now)
         })
         .await?;
     let mut sent = 0;
+    let claimed = std::time::Instant::now();
     for message in batch {
+        // Stop well before the claims lapse (a slow SMTP server): another instance may then claim
+        // the rest, and must not find one this round is still about to send.
+        if claimed.elapsed() > Duration::from_secs(outbox::CLAIM_MINUTES.unsigned_abs() * 60 / 2) {
+            tracing::warn!("outbox round stopped early: its claims would lapse; the rest go next round");
+            break;
+        }
         let outcome = mailer.send(&message).await;
         let now = app.clock.now();
         let (id, attempts) = (message.id, message.attempts);

@@ -27,8 +27,9 @@ pub struct Swept {
 /// One round, if this process gets the lease. Running it again changes nothing more.
 pub async fn run_once(app: &AppState, worker: &str) -> Result<Swept, AppError> {
     let (now, holder) = (app.clock.now(), worker.to_string());
+    let ttl = app.config.lease(TimeDelta::minutes(5));
     app.db(move |conn| {
-        if !lease::try_acquire(conn, LEASE, &holder, TimeDelta::minutes(5), now)? {
+        if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
             return Ok(Swept::default());
         }
         let consents_expired = consent::expire_unanswered(conn, now)?;

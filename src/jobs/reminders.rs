@@ -17,8 +17,9 @@ const LEASE: &str = "availability_reminders";
 /// One round, if this process gets the lease. Returns how many reminders were queued.
 pub async fn run_once(app: &AppState, worker: &str) -> Result<usize, AppError> {
     let (now, holder, base_url) = (app.clock.now(), worker.to_string(), app.base_url());
+    let ttl = app.config.lease(TimeDelta::minutes(10));
     app.db(move |conn| {
-        if !lease::try_acquire(conn, LEASE, &holder, TimeDelta::minutes(10), now)? {
+        if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
             return Ok(0);
         }
         profile::send_due_reminders(conn, &base_url, now)

@@ -17,8 +17,9 @@ const LEASE: &str = "sweeper";
 /// One round, if this process gets the lease. Returns how many rows went.
 pub async fn run_once(app: &AppState, worker: &str) -> Result<usize, AppError> {
     let (now, idle, holder) = (app.clock.now(), app.config.session_idle(), worker.to_string());
+    let ttl = app.config.lease(TimeDelta::minutes(5));
     app.db(move |conn| {
-        if !lease::try_acquire(conn, LEASE, &holder, TimeDelta::minutes(5), now)? {
+        if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
             return Ok(0);
         }
         Ok(SessionRecord::sweep(conn, idle, now)? + login_attempt::sweep(conn, now)?)
