@@ -70,6 +70,26 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Write the benchmark runner's scenario files (URLs with real ids, a search corpus, who signs
+    /// in) for the first agency of a `datagen` database. Used by `bench/run`.
+    BenchPlan {
+        /// The folder to write into.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Draw the samples from this seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time the search page's query alone (no HTTP, session or template) for every search of a
+    /// plan, and print its median as JSON. Used by `bench/run` for the page-to-SQL ratio.
+    BenchSql {
+        /// The folder `bench-plan` wrote.
+        #[arg(long)]
+        plan: std::path::PathBuf,
+        /// Times over the whole corpus (after one warm-up round).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Copy a live SQLite database to a new file, consistently, while the server runs.
     ///
     /// The copy holds every write committed before it began. For PostgreSQL use pg_dump.
@@ -92,6 +112,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { seed } => demo::run(&config, &Clock::system(), seed),
         Command::Datagen { profile, seed } => crate::datagen::run(&config, &Clock::system(), &profile, seed),
+        Command::BenchPlan { out, seed } => crate::bench::plan(&config, &Clock::system(), &out, seed),
+        Command::BenchSql { plan, rounds } => crate::bench::sql(&config, &plan, rounds),
         Command::Backup { to } => backup(&config, &to),
     }
 }

@@ -5,6 +5,7 @@
 //! `models`; `pages` holds the page frame every template shares.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -72,6 +72,13 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(security_headers))
         })
+        // Pages go out in several writes (headers, then compressed chunks): without TCP_NODELAY,
+        // Nagle's algorithm holds the last one until the client's delayed ACK, 40 ms later.
+        .on_connect(|connection, _| {
+            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .workers(workers.max(1))
         .worker_max_blocking_threads(config.max_blocking_threads.max(1))
         .shutdown_timeout(config.shutdown_timeout_seconds)
