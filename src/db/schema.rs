@@ -648,6 +648,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        agency_id -> Nullable<BigInt>,
+        agency_contractor_id -> Nullable<BigInt>,
+        profile_id -> Nullable<BigInt>,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        body -> Binary,
+        text_status -> Text,
+        text_content -> Nullable<Text>,
+        uploaded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        text_read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(documents -> agency_contractors (agency_contractor_id));
+diesel::joinable!(documents -> contractor_profiles (profile_id));
 diesel::joinable!(notices -> users (user_id));
 diesel::joinable!(digests_sent -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -691,6 +713,7 @@ diesel::joinable!(placement_extensions -> placements (placement_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     users,
+    documents,
     notification_optouts,
     unsubscribe_links,
     notices,

@@ -29,25 +29,30 @@ pub fn index_contractor(conn: &mut DbConnection, doc: &Document<'_>) -> QueryRes
     match conn {
         DbConnection::Sqlite(c) => {
             diesel::sql_query("DELETE FROM contractor_search WHERE rowid = ?").bind::<BigInt, _>(doc.id).execute(c)?;
-            diesel::sql_query(
-                "INSERT INTO contractor_search (rowid, name, headline, summary, skills, notes) VALUES (?, ?, ?, ?, ?, ?)",
-            )
+            diesel::sql_query(format!(
+                "INSERT INTO contractor_search (rowid, name, headline, summary, skills, notes, cv) \
+                 VALUES (?, ?, ?, ?, ?, ?, {})",
+                current_cv_text("?")
+            ))
             .bind::<BigInt, _>(doc.id)
             .bind::<Text, _>(doc.name)
             .bind::<Text, _>(doc.headline)
             .bind::<Text, _>(doc.summary)
             .bind::<Text, _>(doc.skills)
             .bind::<Text, _>(doc.notes)
+            .bind::<BigInt, _>(doc.id)
             .execute(c)?;
         }
         DbConnection::Postgresql(c) => {
-            diesel::sql_query(
+            diesel::sql_query(format!(
                 "INSERT INTO contractor_search (agency_contractor_id, agency_id, document) VALUES ($1, $2, \
                  setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'A') || \
                  setweight(to_tsvector('simple', $5), 'B') || setweight(to_tsvector('simple', $6), 'C') || \
-                 setweight(to_tsvector('simple', $7), 'D')) \
+                 setweight(to_tsvector('simple', $7), 'D') || \
+                 setweight(to_tsvector('simple', {}), 'D')) \
                  ON CONFLICT (agency_contractor_id) DO UPDATE SET document = EXCLUDED.document",
-            )
+                current_cv_text("$1")
+            ))
             .bind::<BigInt, _>(doc.id)
             .bind::<BigInt, _>(doc.agency_id)
             .bind::<Text, _>(doc.name)
@@ -59,6 +64,17 @@ pub fn index_contractor(conn: &mut DbConnection, doc: &Document<'_>) -> QueryRes
         }
     }
     Ok(())
+}
+
+/// SQL for the text of a record's current CV (the newest CV among the agency's uploads for the
+/// record and the linked profile's own; `''` when none or unread); `id` is the record id's
+/// placeholder. CV words rank below every other column.
+fn current_cv_text(id: &str) -> String {
+    format!(
+        "COALESCE((SELECT d.text_content FROM documents d, agency_contractors r WHERE r.id = {id} \
+         AND d.kind = 'cv' AND ((d.agency_contractor_id = r.id AND d.agency_id = r.agency_id) \
+         OR d.profile_id = r.profile_id) ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '')"
+    )
 }
 
 /// Removes a record's index entry.
@@ -256,7 +272,7 @@ fn select_list(sql: &mut Sql, filters: &Filters) {
             sql.push(") AS DOUBLE PRECISION) AS rank");
         }
         (true, false) => {
-            sql.push("-bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0) AS rank");
+            sql.push("-bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0, 0.2) AS rank");
         }
         (false, true) => {
             sql.push("CAST(0 AS DOUBLE PRECISION) AS rank");

@@ -14,6 +14,8 @@ pub mod contractor_data;
 pub mod contractor_invitation;
 pub mod csv_import;
 pub mod dashboard;
+pub mod document;
+pub mod document_text;
 pub mod hotlist;
 pub mod interview;
 pub mod invitation;

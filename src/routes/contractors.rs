@@ -260,6 +260,7 @@ struct ShowPage {
     tasks: Vec<TaskItem>,
     hotlists: Vec<HotlistChoice>,
     submissions: Vec<submission::ContractorRow>,
+    documents: crate::models::document::Panel,
     now: NaiveDateTime,
     /// Today in the viewer's time zone (for "due today" and "overdue").
     today: NaiveDate,
@@ -277,6 +278,7 @@ struct ShowData {
     tasks: Vec<TaskItem>,
     hotlists: Vec<HotlistChoice>,
     submissions: Vec<submission::ContractorRow>,
+    documents: crate::models::document::Panel,
 }
 
 /// Everything the contractor page shows: one statement per section.
@@ -290,6 +292,7 @@ fn load_page(conn: &mut crate::db::DbConnection, scope: AgencyScope, id: i64) ->
         tasks: task::open_for_contractor(conn, scope, id)?,
         hotlists: hotlist::for_contractor(conn, scope, id)?,
         submissions: submission::for_contractor(conn, scope, id)?,
+        documents: crate::models::document::panel(conn, &record, &skills)?,
         record,
         skills,
         owner,
@@ -315,6 +318,7 @@ pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>)
         tasks: data.tasks,
         hotlists: data.hotlists,
         submissions: data.submissions,
+        documents: data.documents,
         now,
         today,
     })

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod clients;
 pub mod consents;
 pub mod contractors;
+pub mod documents;
 pub mod health;
 pub mod home;
 pub mod hotlists;
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     stages::configure(cfg);
     reports::configure(cfg);
     notifications::configure(cfg);
+    documents::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -100,6 +102,7 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         stages::ROUTES,
         reports::ROUTES,
         notifications::ROUTES,
+        documents::ROUTES,
     ]
     .concat()
 }

@@ -15,6 +15,7 @@ mod dashboard;
 mod database;
 mod datagen;
 mod demo;
+mod documents;
 mod headers;
 mod hotlists;
 mod interviews;

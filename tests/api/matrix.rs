@@ -134,6 +134,13 @@ async fn beta_records(app: &TestApp) -> (Foreign, TestClient) {
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
     let outside = last_id(app, "outside_submissions").await;
+    let cv = b"Joe Beta\nRust engineer\n";
+    let uploaded = crate::documents::upload(&beta.recruiter, beta.contractor_id, "cv", "joe.txt", cv).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
+    let agency_document = crate::documents::last_document(app).await;
+    let uploaded = crate::documents::upload_own(&joe, "cv", "joe-own.txt", cv).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
+    let own_document = crate::documents::last_document(app).await;
     let (interview, offer, placement, stage) =
         pipeline_rows(app, beta.agency_id, submission, beta.contractor_id, beta.job_id).await;
     let ids = BTreeMap::from([
@@ -156,6 +163,8 @@ async fn beta_records(app: &TestApp) -> (Foreign, TestClient) {
         ("offers", offer),
         ("placements", placement),
         ("admin/stages", stage),
+        ("documents", agency_document),
+        ("me/documents", own_document),
     ]);
     (Foreign { ids }, joe)
 }
@@ -258,6 +267,7 @@ async fn beta_snapshot(app: &TestApp) -> Vec<String> {
         let users: Vec<Option<chrono::NaiveDateTime>> = users::table.select(users::disabled_at).load(conn).unwrap();
         rows.push(format!("users {users:?}"));
         rows.push(format!("outside {}", outside_submissions::table.count().get_result::<i64>(conn).unwrap()));
+        rows.push(format!("documents {}", documents::table.count().get_result::<i64>(conn).unwrap()));
         rows.push(format!(
             "links {:?}",
             agency_contractors::table.select(agency_contractors::profile_id).load::<Option<i64>>(conn).unwrap()
