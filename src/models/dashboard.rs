@@ -178,9 +178,9 @@ pub fn day_start(tz: Tz, day: NaiveDate) -> NaiveDateTime {
     local
 }
 
-/// Loads the whole dashboard for `view` as of `now`, in the viewer's zone `tz`: two statements
-/// (the overdue updates, then every other section in one), three for an agency with nothing on
-/// its dashboard (is it new?).
+/// Loads the whole dashboard for `view` as of `now`, in the viewer's zone `tz`: three statements
+/// (the overdue updates' count and first rows, then every other section in one), four for a
+/// dashboard with nothing on it (is the agency new?).
 pub fn load(
     conn: &mut DbConnection,
     scope: AgencyScope,
@@ -336,18 +336,39 @@ fn sections(
     let (week_from, week_to) = (day_start(tz, monday), day_start(tz, monday + TimeDelta::days(7)));
     let until = today + TimeDelta::days(ENDING_SOON_DAYS);
     let since = today - TimeDelta::days(AVAILABLE_DAYS);
+    // The contractors of the agency's open submissions (the viewer's, in their own view).
+    let in_open_submissions = |sql: &mut Sql, owner: Option<i64>| {
+        sql.push("SELECT s.contractor_id FROM submissions s WHERE s.agency_id = ")
+            .bind(Bind::Int(agency))
+            .push(" AND s.closed_at IS NULL");
+        owned(sql, "s.owner_id", owner);
+    };
     let live_record = |sql: &mut Sql| {
         sql.push(" FROM agency_contractors ac WHERE ac.agency_id = ").bind(Bind::Int(agency));
         sql.push(" AND ac.archived_at IS NULL");
     };
+    // In the viewer's own view, sections about submissions start from the viewer's submissions
+    // (a few thousand at most) and look the rest up by submission; SQLite joins in the order
+    // written after CROSS JOIN, PostgreSQL plans it from its statistics either way.
     let consent_from = |sql: &mut Sql| {
-        sql.push(
-            " FROM consents co JOIN submissions s ON s.id = co.submission_id \
-             JOIN agency_contractors ac ON ac.id = co.contractor_id WHERE co.agency_id = ",
-        )
-        .bind(Bind::Int(agency))
-        .push(" AND s.closed_at IS NULL");
-        owned(sql, "s.owner_id", owner);
+        match owner {
+            Some(owner) => sql
+                .push(
+                    " FROM submissions s CROSS JOIN consents co \
+                     JOIN agency_contractors ac ON ac.id = co.contractor_id WHERE s.agency_id = ",
+                )
+                .bind(Bind::Int(agency))
+                .push(" AND s.owner_id = ")
+                .bind(Bind::Int(owner))
+                .push(" AND co.submission_id = s.id"),
+            None => sql
+                .push(
+                    " FROM consents co JOIN submissions s ON s.id = co.submission_id \
+                     JOIN agency_contractors ac ON ac.id = co.contractor_id WHERE co.agency_id = ",
+                )
+                .bind(Bind::Int(agency)),
+        };
+        sql.push(" AND s.closed_at IS NULL");
     };
     let consent_columns = "co.submission_id AS id, CAST(NULL AS BIGINT) AS link_id, ac.name AS name, \
                            co.job_title AS title, CAST(NULL AS TEXT) AS label, CAST(NULL AS DATE) AS day, \
@@ -368,17 +389,28 @@ fn sections(
             );
     };
     let interviews = |sql: &mut Sql| {
-        sql.push(
-            " FROM interviews i JOIN submissions s ON s.id = i.submission_id \
-             JOIN agency_contractors ac ON ac.id = s.contractor_id JOIN jobs j ON j.id = s.job_id \
-             WHERE i.agency_id = ",
-        )
-        .bind(Bind::Int(agency))
-        .push(" AND i.outcome = 'scheduled' AND i.starts_at >= ")
-        .bind(Bind::Timestamp(week_from))
-        .push(" AND i.starts_at < ")
-        .bind(Bind::Timestamp(week_to));
-        owned(sql, "s.owner_id", owner);
+        match owner {
+            Some(owner) => sql
+                .push(
+                    " FROM submissions s CROSS JOIN interviews i CROSS JOIN agency_contractors ac \
+                     CROSS JOIN jobs j WHERE s.agency_id = ",
+                )
+                .bind(Bind::Int(agency))
+                .push(" AND s.owner_id = ")
+                .bind(Bind::Int(owner))
+                .push(" AND i.submission_id = s.id AND ac.id = s.contractor_id AND j.id = s.job_id"),
+            None => sql
+                .push(
+                    " FROM interviews i JOIN submissions s ON s.id = i.submission_id \
+                     JOIN agency_contractors ac ON ac.id = s.contractor_id JOIN jobs j ON j.id = s.job_id \
+                     WHERE i.agency_id = ",
+                )
+                .bind(Bind::Int(agency)),
+        };
+        sql.push(" AND i.outcome = 'scheduled' AND i.starts_at >= ")
+            .bind(Bind::Timestamp(week_from))
+            .push(" AND i.starts_at < ")
+            .bind(Bind::Timestamp(week_to));
     };
     // This week's count includes the days gone; the rows start today.
     let from_today_first = |sql: &mut Sql| {
@@ -401,8 +433,15 @@ fn sections(
         .bind(Bind::Date(until));
         owned(sql, "s.owner_id", owner);
     };
+    // A record's `available_on` is its contract's end when on contract, its start date when
+    // available from a date, and the first day of the calendar when available now: the
+    // redundant ranges on it below let the (agency, available_on) index find the rows.
     let on_contract = |sql: &mut Sql| {
         live_record(sql);
+        sql.push(" AND ac.available_on >= ")
+            .bind(Bind::Date(today))
+            .push(" AND ac.available_on <= ")
+            .bind(Bind::Date(until));
         sql.push(" AND ac.availability = 'on_contract' AND ac.contract_ends_on >= ")
             .bind(Bind::Date(today))
             .push(" AND ac.contract_ends_on <= ")
@@ -412,15 +451,25 @@ fn sections(
     };
     let newly_available = |sql: &mut Sql| {
         live_record(sql);
-        sql.push(" AND ((ac.availability = 'from_date' AND ac.available_from >= ")
+        sql.push(" AND ((ac.available_on >= ")
+            .bind(Bind::Date(since))
+            .push(" AND ac.available_on <= ")
+            .bind(Bind::Date(today))
+            .push(" AND ac.availability = 'from_date' AND ac.available_from >= ")
             .bind(Bind::Date(since))
             .push(" AND ac.available_from <= ")
             .bind(Bind::Date(today))
-            .push(") OR (ac.availability = 'on_contract' AND ac.contract_ends_on >= ")
+            .push(") OR (ac.available_on >= ")
+            .bind(Bind::Date(since))
+            .push(" AND ac.available_on < ")
+            .bind(Bind::Date(today))
+            .push(" AND ac.availability = 'on_contract' AND ac.contract_ends_on >= ")
             .bind(Bind::Date(since))
             .push(" AND ac.contract_ends_on < ")
             .bind(Bind::Date(today))
-            .push(") OR (ac.availability = 'now' AND ac.availability_confirmed_at >= ")
+            .push(") OR (ac.availability_confirmed_at >= ")
+            .bind(Bind::Timestamp(now - TimeDelta::days(AVAILABLE_DAYS)))
+            .push(" AND ac.availability = 'now' AND ac.availability_confirmed_at >= ")
             .bind(Bind::Timestamp(now - TimeDelta::days(AVAILABLE_DAYS)))
             .push("))");
         owned(sql, "ac.owner_id", owner);
@@ -429,23 +478,22 @@ fn sections(
         live_record(sql);
         sql.push(" AND ac.competing_offer_until >= ").bind(Bind::Date(today));
         if let Some(owner) = owner {
-            sql.push(" AND (ac.owner_id = ")
-                .bind(Bind::Int(owner))
-                .push(
-                    " OR EXISTS (SELECT 1 FROM submissions s WHERE s.contractor_id = ac.id \
-                     AND s.closed_at IS NULL AND s.owner_id = ",
-                )
-                .bind(Bind::Int(owner))
-                .push("))");
+            sql.push(" AND (ac.owner_id = ").bind(Bind::Int(owner)).push(" OR ac.id IN (");
+            in_open_submissions(sql, Some(owner));
+            sql.push("))");
         }
     };
+    // From the contractors of the open submissions, not from every record.
     let stale = |sql: &mut Sql| {
-        live_record(sql);
-        sql.push(" AND (ac.availability_confirmed_at IS NULL OR ac.availability_confirmed_at < ")
-            .bind(Bind::Timestamp(now - TimeDelta::days(STALE_DAYS)))
-            .push(") AND EXISTS (SELECT 1 FROM submissions s WHERE s.contractor_id = ac.id AND s.closed_at IS NULL");
+        sql.push(" FROM (SELECT DISTINCT s.contractor_id AS id FROM submissions s WHERE s.agency_id = ")
+            .bind(Bind::Int(agency))
+            .push(" AND s.closed_at IS NULL");
         owned(sql, "s.owner_id", owner);
-        sql.push(")");
+        sql.push(") open_for CROSS JOIN agency_contractors ac WHERE ac.id = open_for.id AND ac.agency_id = ")
+            .bind(Bind::Int(agency))
+            .push(" AND ac.archived_at IS NULL AND (ac.availability_confirmed_at IS NULL OR ac.availability_confirmed_at < ")
+            .bind(Bind::Timestamp(now - TimeDelta::days(STALE_DAYS)))
+            .push(")");
     };
     let tasks = |sql: &mut Sql| {
         sql.push(" FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE t.agency_id = ")

@@ -717,6 +717,17 @@ fn updates_due_counted(
     limit: i64,
     with_count: bool,
 ) -> Result<(Option<i64>, Vec<UpdateDue>), AppError> {
+    let due = || {
+        let mut query = submissions::table
+            .filter(submissions::agency_id.eq(scope.agency_id()))
+            .filter(submissions::closed_at.is_null())
+            .filter(submissions::next_update_due.le(today))
+            .into_boxed();
+        if let Some(owner) = owner {
+            query = query.filter(submissions::owner_id.eq(owner));
+        }
+        query
+    };
     let query = || {
         let mut query = submissions::table
             .inner_join(agency_contractors::table)
@@ -731,8 +742,9 @@ fn updates_due_counted(
         }
         query
     };
-    // The count rides on the rows (a window over every match), so it costs no second statement.
-    let rows: Vec<(i64, String, String, String, Option<NaiveDate>, i64)> = query()
+    // The count joins nothing it does not filter by (the joins only fetch names for the rows).
+    let count = if with_count { Some(due().count().get_result(conn)?) } else { None };
+    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = query()
         .order((submissions::next_update_due.asc(), submissions::id.asc()))
         .limit(limit)
         .select((
@@ -741,13 +753,11 @@ fn updates_due_counted(
             jobs::title,
             pipeline_stages::name,
             submissions::next_update_due,
-            diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
         ))
         .load(conn)?;
-    let count = with_count.then(|| rows.first().map_or(0, |row| row.5));
     let rows = rows
         .into_iter()
-        .filter_map(|(id, contractor_name, job_title, stage_name, due, _)| {
+        .filter_map(|(id, contractor_name, job_title, stage_name, due)| {
             Some(UpdateDue { id, contractor_name, job_title, stage_name, due: due? })
         })
         .collect();

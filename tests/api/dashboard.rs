@@ -96,7 +96,15 @@ impl Seed {
                     agency_contractors::available_from.eq(p.available_from),
                     agency_contractors::contract_ends_on.eq(p.contract_ends_on),
                     agency_contractors::extension_likelihood.eq(p.extension),
-                    agency_contractors::available_on.eq(p.available_from.unwrap_or(day(11, 1))),
+                    // The date the model keeps for "available by" (and the dashboard's indexes).
+                    agency_contractors::available_on.eq(nextgig::models::contractor::Availability {
+                        availability: p.availability,
+                        available_from: p.available_from,
+                        contract_ends_on: p.contract_ends_on,
+                        extension_likelihood: None,
+                        notice_days: None,
+                    }
+                    .available_on()),
                     agency_contractors::availability_confirmed_at.eq(p.confirmed_at),
                     agency_contractors::competing_offer_until.eq(p.competing_offer_until),
                     agency_contractors::rate_private.eq(false),

@@ -1,0 +1,5 @@
+DROP INDEX agency_contractors_owner_idx;
+DROP INDEX agency_contractors_agency_competing_idx;
+DROP INDEX consents_agency_requested_idx;
+DROP INDEX consents_agency_idx;
+DROP INDEX submissions_owner_due_idx;
