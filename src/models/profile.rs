@@ -588,21 +588,25 @@ pub fn unlink(conn: &mut DbConnection, user_id: i64, agency_id: i64, now: NaiveD
             .filter(agency_contractors::agency_id.eq(agency_id))
             .select(agencies::name)
             .first(conn)?;
-        diesel::update(
-            agency_contractors::table
-                .filter(agency_contractors::profile_id.eq(profile.id))
-                .filter(agency_contractors::agency_id.eq(agency_id)),
-        )
-        .set((
-            agency_contractors::profile_id.eq(None::<i64>),
-            agency_contractors::linked_at.eq(None::<NaiveDateTime>),
-            agency_contractors::unlinked_at.eq(Some(now)),
-            agency_contractors::agency_typed.eq(None::<String>),
-            agency_contractors::competing_offer_until.eq(None::<NaiveDate>),
-            agency_contractors::updated_at.eq(now),
-            agency_contractors::version.eq(agency_contractors::version + 1),
-        ))
-        .execute(conn)?;
+        let id: i64 = agency_contractors::table
+            .filter(agency_contractors::profile_id.eq(profile.id))
+            .filter(agency_contractors::agency_id.eq(agency_id))
+            .select(agency_contractors::id)
+            .first(conn)?;
+        diesel::update(agency_contractors::table.find(id))
+            .set((
+                agency_contractors::profile_id.eq(None::<i64>),
+                agency_contractors::linked_at.eq(None::<NaiveDateTime>),
+                agency_contractors::unlinked_at.eq(Some(now)),
+                agency_contractors::agency_typed.eq(None::<String>),
+                agency_contractors::competing_offer_until.eq(None::<NaiveDate>),
+                agency_contractors::updated_at.eq(now),
+                agency_contractors::version.eq(agency_contractors::version + 1),
+            ))
+            .execute(conn)?;
+        let record: Contractor = agency_contractors::table.find(id).select(Contractor::as_select()).first(conn)?;
+        // The contractor's own CV no longer belongs to the record: neither may its words find it.
+        contractor::reindex(conn, &record)?;
         Ok(agency_name)
     })
 }

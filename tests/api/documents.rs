@@ -341,7 +341,9 @@ async fn a_contractors_own_cv_is_seen_and_found_by_each_linked_agency() {
     assert_eq!(unlinked.status, StatusCode::SEE_OTHER, "{}", unlinked.text);
     assert_eq!(download(&desk.beta, &format!("/documents/{id}")).await.0, StatusCode::NOT_FOUND);
     assert!(desk.beta.get(&format!("/contractors/{}", desk.beta_jane)).await.texts(".current-cv").is_empty());
+    assert!(search(&desk.beta, "marimbaist").await.is_empty(), "nor finds her by its words");
     assert_eq!(download(&desk.acme, &format!("/documents/{id}")).await.0, StatusCode::OK);
+    assert_eq!(search(&desk.acme, "marimbaist").await.len(), 1);
 }
 
 #[tokio::test]
