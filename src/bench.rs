@@ -256,22 +256,36 @@ pub fn sql(config: &Config, plan: &Path, rounds: usize) -> anyhow::Result<()> {
     let agency_id: i64 =
         env.lines().find_map(|l| l.strip_prefix("AGENCY_ID=")).context("accounts.env has no AGENCY_ID")?.parse()?;
     let scope = AgencyScope::of(agency_id);
+    let lines: Vec<String> = std::fs::read_to_string(plan.join("search.queries"))?
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
     let mut searches = Vec::new();
-    for line in std::fs::read_to_string(plan.join("search.queries"))?.lines().filter(|l| !l.is_empty()) {
+    for line in &lines {
         let input: SearchInput = serde_html_form::from_str(line)?;
         searches.push(input.validate(scope).map_err(|e| anyhow::anyhow!("{line}: {e}"))?);
     }
     let mut samples = Vec::with_capacity(searches.len() * rounds);
+    let mut per_search = vec![0.0; searches.len()];
     for round in 0..=rounds {
-        for search in &searches {
+        for (n, search) in searches.iter().enumerate() {
             let started = Instant::now();
             let results = contractor::search(&mut conn, search)?;
             std::hint::black_box(&results);
             // The first round warms the caches, as the page's warm-up does.
             if round > 0 {
-                samples.push(started.elapsed().as_secs_f64() * 1000.0);
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                samples.push(ms);
+                per_search[n] += ms / rounds as f64;
             }
         }
+    }
+    // The slowest searches, to stderr: where to look first.
+    let mut slowest: Vec<(f64, &str)> = per_search.iter().copied().zip(lines.iter().map(String::as_str)).collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, line) in slowest.iter().take(8) {
+        eprintln!("{ms:8.2} ms  {line}");
     }
     let count = samples.len();
     let (p50, p90) = percentiles(samples);

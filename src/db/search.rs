@@ -235,13 +235,15 @@ fn from_where(sql: &mut Sql, filters: &Filters) {
     if !filters.include_archived {
         sql.push(" AND ac.archived_at IS NULL");
     }
+    // Each skill as the set of its holders (from the skill's index), not a lookup per record:
+    // a rare skill then costs its few holders, not a pass over the agency.
     for key in &filters.skill_keys {
         sql.push(
-            " AND EXISTS (SELECT 1 FROM agency_contractor_skills k JOIN skills sk ON sk.id = k.skill_id \
-             WHERE k.agency_contractor_id = ac.id AND sk.key = ",
+            " AND ac.id IN (SELECT k.agency_contractor_id FROM agency_contractor_skills k \
+             WHERE k.skill_id = (SELECT sk.id FROM skills sk WHERE sk.key = ",
         )
         .bind(Bind::Text(key.clone()))
-        .push(")");
+        .push("))");
     }
     if let Some(date) = filters.available_by {
         sql.push(" AND ac.available_on <= ").bind(Bind::Date(date));
