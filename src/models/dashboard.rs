@@ -483,17 +483,17 @@ fn sections(
             sql.push("))");
         }
     };
-    // From the contractors of the open submissions, not from every record.
+    // From the open submissions (the viewer's, in their own view) to their contractors, not from
+    // every record; one row per contractor.
     let stale = |sql: &mut Sql| {
-        sql.push(" FROM (SELECT DISTINCT s.contractor_id AS id FROM submissions s WHERE s.agency_id = ")
+        sql.push(" FROM submissions s CROSS JOIN agency_contractors ac WHERE s.agency_id = ")
             .bind(Bind::Int(agency))
             .push(" AND s.closed_at IS NULL");
         owned(sql, "s.owner_id", owner);
-        sql.push(") open_for CROSS JOIN agency_contractors ac WHERE ac.id = open_for.id AND ac.agency_id = ")
-            .bind(Bind::Int(agency))
-            .push(" AND ac.archived_at IS NULL AND (ac.availability_confirmed_at IS NULL OR ac.availability_confirmed_at < ")
+        sql.push(" AND ac.id = s.contractor_id AND ac.archived_at IS NULL")
+            .push(" AND (ac.availability_confirmed_at IS NULL OR ac.availability_confirmed_at < ")
             .bind(Bind::Timestamp(now - TimeDelta::days(STALE_DAYS)))
-            .push(")");
+            .push(") GROUP BY ac.id");
     };
     let tasks = |sql: &mut Sql| {
         sql.push(" FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE t.agency_id = ")
