@@ -13,7 +13,7 @@ use crate::db::schema::agency_contractors;
 use crate::db::sql::{Bind, Sql};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
-use crate::models::contractor::EXTENSION;
+use crate::models::contractor::{EXTENSION, available_now_date};
 use crate::models::placement::ENDING_SOON_DAYS;
 use crate::models::submission;
 
@@ -224,8 +224,8 @@ pub fn updates(
     Ok(Section { count, rows })
 }
 
-/// One row of the sections statement: which section, how many the section has in all, the row's
-/// place in it, and the columns the sections share (each section uses some).
+/// One row of the sections statement: which section, how many the section has in all, and the
+/// columns the sections share (each section uses some).
 #[derive(QueryableByName)]
 struct Card {
     #[diesel(sql_type = Text)]
@@ -235,8 +235,6 @@ struct Card {
     /// Interviews: how many are today.
     #[diesel(sql_type = BigInt)]
     extra: i64,
-    #[diesel(sql_type = BigInt)]
-    pos: i64,
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -294,9 +292,7 @@ impl Part<'_> {
                 sql.push("CAST(0 AS BIGINT)");
             }
         }
-        sql.push(" AS extra, ROW_NUMBER() OVER (ORDER BY ");
-        self.push_order(sql);
-        sql.push(") AS pos, ").push(self.columns);
+        sql.push(" AS extra, ").push(self.columns);
         (self.from_where)(sql);
         sql.push(" ORDER BY ");
         self.push_order(sql);
@@ -449,30 +445,37 @@ fn sections(
             .push(" AND NOT EXISTS (SELECT 1 FROM placements p WHERE p.contractor_id = ac.id AND p.status = 'active')");
         owned(sql, "ac.owner_id", owner);
     };
+    // Two index ranges on `available_on` (a start or a contract's end in the last week; "available
+    // now", whose date is the calendar's first day), each a plain range the (agency, owner,
+    // available_on) and (agency, available_on) indexes serve, joined into one derived table.
     let newly_available = |sql: &mut Sql| {
-        live_record(sql);
-        sql.push(" AND ((ac.available_on >= ")
+        let records = |sql: &mut Sql| {
+            sql.push("SELECT * FROM agency_contractors x WHERE x.agency_id = ")
+                .bind(Bind::Int(agency))
+                .push(" AND x.archived_at IS NULL");
+            owned(sql, "x.owner_id", owner);
+        };
+        sql.push(" FROM (");
+        records(sql);
+        sql.push(" AND x.available_on >= ")
             .bind(Bind::Date(since))
-            .push(" AND ac.available_on <= ")
+            .push(" AND x.available_on <= ")
             .bind(Bind::Date(today))
-            .push(" AND ac.availability = 'from_date' AND ac.available_from >= ")
+            .push(" AND ((x.availability = 'from_date' AND x.available_from >= ")
             .bind(Bind::Date(since))
-            .push(" AND ac.available_from <= ")
+            .push(" AND x.available_from <= ")
             .bind(Bind::Date(today))
-            .push(") OR (ac.available_on >= ")
+            .push(") OR (x.availability = 'on_contract' AND x.contract_ends_on >= ")
             .bind(Bind::Date(since))
-            .push(" AND ac.available_on < ")
+            .push(" AND x.contract_ends_on < ")
             .bind(Bind::Date(today))
-            .push(" AND ac.availability = 'on_contract' AND ac.contract_ends_on >= ")
-            .bind(Bind::Date(since))
-            .push(" AND ac.contract_ends_on < ")
-            .bind(Bind::Date(today))
-            .push(") OR (ac.availability_confirmed_at >= ")
+            .push(")) UNION ALL ");
+        records(sql);
+        sql.push(" AND x.available_on = ")
+            .bind(Bind::Date(available_now_date()))
+            .push(" AND x.availability = 'now' AND x.availability_confirmed_at >= ")
             .bind(Bind::Timestamp(now - TimeDelta::days(AVAILABLE_DAYS)))
-            .push(" AND ac.availability = 'now' AND ac.availability_confirmed_at >= ")
-            .bind(Bind::Timestamp(now - TimeDelta::days(AVAILABLE_DAYS)))
-            .push("))");
-        owned(sql, "ac.owner_id", owner);
+            .push(") ac");
     };
     let competing = |sql: &mut Sql| {
         live_record(sql);
@@ -575,8 +578,9 @@ fn sections(
         }
         part.push(&mut sql);
     }
-    let mut cards: Vec<Card> = sql.load(conn)?;
-    cards.sort_by(|a, b| (a.section.as_str(), a.pos).cmp(&(b.section.as_str(), b.pos)));
+    // UNION ALL hands each section's rows on in its own order (SQLite and PostgreSQL append the
+    // parts as they come; a ROW_NUMBER() to say so made SQLite walk whole indexes in that order).
+    let cards: Vec<Card> = sql.load(conn)?;
     Ok(assemble(cards, updates, tz, today, today_from, now))
 }
 
