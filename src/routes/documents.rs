@@ -23,7 +23,7 @@ use crate::models::document::{self, File, KINDS, Listed, Owner, Upload};
 use crate::models::document_text;
 use crate::models::profile;
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::parse_id;
+use crate::routes::{parse_id, uploads};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -104,49 +104,8 @@ struct Received {
     too_large: bool,
 }
 
-/// Reads one multipart field, refusing more than `limit` bytes (`Ok(None)` when over).
-async fn read_field(field: &mut actix_multipart::Field, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
-    let mut data = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}.")))?;
-        if data.len() + chunk.len() > limit {
-            return Ok(None);
-        }
-        data.extend_from_slice(&chunk);
-    }
-    Ok(Some(data))
-}
-
-/// Most bytes read and thrown away after refusing a large upload, so that the browser gets the
-/// answer instead of a reset connection (nothing is kept).
+/// Most bytes read and thrown away after refusing a large upload (see [`uploads::discard`]).
 const DISCARD_LIMIT: usize = 4 * document_text::MAX_UPLOAD_BYTES;
-
-async fn discard(payload: &mut actix_web::dev::Payload) {
-    let mut seen = 0;
-    while let Some(Ok(chunk)) = payload.next().await {
-        seen += chunk.len();
-        if seen > DISCARD_LIMIT {
-            break;
-        }
-    }
-}
-
-async fn discard_fields(mut field: actix_multipart::Field, multipart: &mut Multipart) {
-    let mut seen = 0;
-    loop {
-        while let Some(Ok(chunk)) = field.next().await {
-            seen += chunk.len();
-            if seen > DISCARD_LIMIT {
-                return;
-            }
-        }
-        drop(field);
-        match multipart.next().await {
-            Some(Ok(next)) => field = next,
-            _ => return,
-        }
-    }
-}
 
 /// Reads an upload form (`csrf_token` first, then `kind` and `file`), checking the token and
 /// counting the file's bytes as they arrive.
@@ -155,7 +114,7 @@ async fn receive(req: &HttpRequest, session: &Session, payload: web::Payload) ->
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let mut payload = payload.into_inner();
     if declared.is_some_and(|n| n > document_text::MAX_UPLOAD_BYTES + 64 * 1024) {
-        discard(&mut payload).await;
+        uploads::discard(&mut payload, DISCARD_LIMIT).await;
         return Ok(Received { too_large: true, ..Received::default() });
     }
     if req.content_type() != "multipart/form-data" {
@@ -175,7 +134,7 @@ async fn receive(req: &HttpRequest, session: &Session, payload: web::Payload) ->
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "csrf_token" => {
-                let token = read_field(&mut field, 1024).await?.unwrap_or_default();
+                let token = uploads::read_field(&mut field, 1024).await?.unwrap_or_default();
                 if verified || !session.verify_csrf(&String::from_utf8_lossy(&token)) {
                     csrf::record_failure(req, session).await;
                     return Err(AppError::Csrf);
@@ -188,16 +147,16 @@ async fn receive(req: &HttpRequest, session: &Session, payload: web::Payload) ->
                 return Err(AppError::Csrf);
             }
             "kind" => {
-                let value = read_field(&mut field, 64).await?.unwrap_or_default();
+                let value = uploads::read_field(&mut field, 64).await?.unwrap_or_default();
                 received.kind = String::from_utf8_lossy(&value).trim().to_string();
             }
             "file" if received.file.is_none() => {
                 let filename =
                     field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default().to_string();
-                match read_field(&mut field, document_text::MAX_UPLOAD_BYTES).await? {
+                match uploads::read_field(&mut field, document_text::MAX_UPLOAD_BYTES).await? {
                     Some(bytes) => received.file = Some((filename, bytes)),
                     None => {
-                        discard_fields(field, &mut multipart).await;
+                        uploads::discard_fields(field, &mut multipart, DISCARD_LIMIT).await;
                         return Ok(Received { too_large: true, ..received });
                     }
                 }

@@ -20,7 +20,7 @@ use crate::models::contractor::SearchInput;
 use crate::models::contractor_csv::{self, COLUMNS, ExportPosition};
 use crate::models::csv_import::{self, Import, Problem, Report, StartOutcome};
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::{HtmlQuery, parse_id};
+use crate::routes::{HtmlQuery, parse_id, uploads};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -87,50 +87,8 @@ pub async fn new(app: web::Data<AppState>, staff: Staff) -> Result<HttpResponse,
     new_page(&app, &staff, None, StatusCode::OK).await
 }
 
-/// Reads one multipart field, refusing more than `limit` bytes (`Ok(None)` when over).
-async fn read_field(field: &mut actix_multipart::Field, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
-    let mut data = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}.")))?;
-        if data.len() + chunk.len() > limit {
-            return Ok(None);
-        }
-        data.extend_from_slice(&chunk);
-    }
-    Ok(Some(data))
-}
-
-/// Most bytes read and thrown away after refusing a large upload, so that the browser gets the
-/// answer instead of a reset connection (nothing is kept in memory).
+/// Most bytes read and thrown away after refusing a large upload (see [`uploads::discard`]).
 const DISCARD_LIMIT: usize = 4 * csv_import::MAX_UPLOAD_BYTES;
-
-async fn discard(payload: &mut actix_web::dev::Payload) {
-    let mut seen = 0;
-    while let Some(Ok(chunk)) = payload.next().await {
-        seen += chunk.len();
-        if seen > DISCARD_LIMIT {
-            break;
-        }
-    }
-}
-
-async fn discard_fields(mut field: actix_multipart::Field, multipart: &mut Multipart) {
-    let mut seen = 0;
-    loop {
-        while let Some(Ok(chunk)) = field.next().await {
-            seen += chunk.len();
-            if seen > DISCARD_LIMIT {
-                return;
-            }
-        }
-        // A field must be gone before the next one is asked for.
-        drop(field);
-        match multipart.next().await {
-            Some(Ok(next)) => field = next,
-            _ => return,
-        }
-    }
-}
 
 fn too_large_message() -> String {
     format!(
@@ -152,7 +110,7 @@ pub async fn upload(
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let mut payload = payload.into_inner();
     if declared.is_some_and(|n| n > csv_import::MAX_UPLOAD_BYTES + 64 * 1024) {
-        discard(&mut payload).await;
+        uploads::discard(&mut payload, DISCARD_LIMIT).await;
         return new_page(&app, &staff, Some(too_large_message()), StatusCode::PAYLOAD_TOO_LARGE).await;
     }
     if req.content_type() != "multipart/form-data" {
@@ -174,7 +132,7 @@ pub async fn upload(
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "csrf_token" => {
-                let token = read_field(&mut field, 1024).await?.unwrap_or_default();
+                let token = uploads::read_field(&mut field, 1024).await?.unwrap_or_default();
                 if verified || !staff.session.verify_csrf(&String::from_utf8_lossy(&token)) {
                     csrf::record_failure(&req, &staff.session).await;
                     return Err(AppError::Csrf);
@@ -189,16 +147,16 @@ pub async fn upload(
             "file" if file.is_none() => {
                 let filename =
                     field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default().to_string();
-                match read_field(&mut field, csv_import::MAX_UPLOAD_BYTES).await? {
+                match uploads::read_field(&mut field, csv_import::MAX_UPLOAD_BYTES).await? {
                     Some(bytes) => file = Some((filename, bytes)),
                     None => {
-                        discard_fields(field, &mut multipart).await;
+                        uploads::discard_fields(field, &mut multipart, DISCARD_LIMIT).await;
                         return new_page(&app, &staff, Some(too_large_message()), StatusCode::PAYLOAD_TOO_LARGE).await;
                     }
                 }
             }
             "delimiter" => {
-                let value = read_field(&mut field, 64).await?.unwrap_or_default();
+                let value = uploads::read_field(&mut field, 64).await?.unwrap_or_default();
                 delimiter = String::from_utf8_lossy(&value).trim().to_string();
             }
             _ => return Err(AppError::BadRequest(format!("The upload has a field NextGig does not know: {name}."))),

@@ -26,6 +26,7 @@ pub mod setup;
 pub mod stages;
 pub mod submissions;
 pub mod tasks;
+pub(crate) mod uploads;
 
 use actix_web::web;
 
