@@ -201,6 +201,11 @@ pub fn generate(config: &Config, clock: &Clock, profile: Profile, seed: u64, qui
     let hash = hash_now(&password)?;
     let mut progress = Progress { quiet, rows: Vec::new() };
     let accounts = rows::load(&mut conn, &mut progress, profile, seed, &hash, now)?;
+    if let DbConnection::Postgresql(c) = &mut conn {
+        // Fresh statistics, as autovacuum would gather within minutes of a bulk load: the planner
+        // should see the data it will serve, not empty tables.
+        diesel::sql_query("ANALYZE").execute(c)?;
+    }
     Ok(Generated { password, accounts, rows: progress.rows })
 }
 
