@@ -659,8 +659,9 @@ pub fn for_submission(
     now: NaiveDateTime,
 ) -> Result<SubmissionInterviews, AppError> {
     let sub = submission::find(conn, scope, submission_id)?;
+    // The submission is the agency's (found in its scope): its id alone picks its interviews, by
+    // their own index. With the agency's id too, SQLite walked the agency's interviews in time order.
     let items = interviews::table
-        .filter(interviews::agency_id.eq(scope.agency_id()))
         .filter(interviews::submission_id.eq(sub.id))
         .order((interviews::starts_at.asc(), interviews::id.asc()))
         .limit(200)
