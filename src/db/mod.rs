@@ -318,11 +318,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), SetupError> {
 }
 
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so the write lock is taken
-/// up front and a busy database fails fast instead of deadlocking half-way.
+/// up front and a busy database fails fast instead of deadlocking half-way. Inside another write
+/// (a create under an idempotency key) it is a savepoint of that transaction.
 pub fn write<T, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
 where
     E: From<DieselError>,
 {
+    let depth = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?,
+    };
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
     match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,

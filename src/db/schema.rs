@@ -57,6 +57,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        key -> Text,
+        location -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     setup_tokens (id) {
         id -> BigInt,
         token_hash -> Text,
@@ -673,6 +683,7 @@ diesel::joinable!(documents -> contractor_profiles (profile_id));
 diesel::joinable!(notices -> users (user_id));
 diesel::joinable!(digests_sent -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(invitations -> agencies (agency_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(audit_log -> users (user_id));
@@ -720,6 +731,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests_sent,
     sessions,
     login_attempts,
+    idempotency_keys,
     setup_tokens,
     invitations,
     password_resets,

@@ -50,6 +50,7 @@ pub fn load_clients(
                 String::new()
             },
             version: String::new(),
+            idempotency_key: String::new(),
         };
         let valid = input.validate().map_err(|e| anyhow!("demo client {name} breaks a rule: {e}"))?;
         let domain = valid.domain.clone().context("demo clients have a web domain")?;
@@ -89,6 +90,7 @@ pub fn load_clients(
                 phone: if chance(rng, 0.8) { digits(rng, country.phone) } else { String::new() },
                 notes: if chance(rng, 0.3) { (*pick(rng, CONTACT_NOTES)).into() } else { String::new() },
                 version: String::new(),
+                idempotency_key: String::new(),
             };
             let valid = contact.validate().map_err(|e| anyhow!("demo contact {} breaks a rule: {e}", contact.name))?;
             let at = some_time_before(rng, desk.now, 0, (desk.now - created_at).num_days());
@@ -229,6 +231,7 @@ pub fn load_jobs(conn: &mut DbConnection, desk: &mut Desk, rng: &mut DemoRng, co
             status: status.into(),
             owner_id: owner.to_string(),
             version: String::new(),
+            idempotency_key: String::new(),
         };
         let valid =
             input.validate(conn, desk.scope(), None).map_err(|e| anyhow!("demo job {title} breaks a rule: {e}"))?;

@@ -330,6 +330,7 @@ pub fn plan(rng: &mut DemoRng, now: NaiveDateTime, taken: &mut Taken, domains: &
             tags: tags.join(", "),
             notes,
             version: String::new(),
+            idempotency_key: String::new(),
         },
         first,
         role,

@@ -207,6 +207,7 @@ impl Story<'_> {
             offer_unit: request.rate_unit.clone(),
             offer_start: start.to_string(),
             offer_end: end.to_string(),
+            idempotency_key: String::new(),
         };
         let made = offer::record(conn, scope, sub.id, &offer_input, &self.actor, at)?;
         if goal == Goal::Offered {
@@ -248,5 +249,6 @@ fn interview_input(starts: NaiveDateTime, rng: &mut DemoRng) -> InterviewInput {
             .into(),
         notes: "Bring examples of systems you designed.".into(),
         sequence: String::new(),
+        idempotency_key: String::new(),
     }
 }

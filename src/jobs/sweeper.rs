@@ -1,4 +1,4 @@
-//! The sweeper: deletes expired sessions and old sign-in attempts.
+//! The sweeper: deletes expired sessions, old sign-in attempts and idempotency keys older than a day.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::error::AppError;
 use crate::models::session::SessionRecord;
-use crate::models::{lease, login_attempt};
+use crate::models::{idempotency, lease, login_attempt};
 use crate::state::AppState;
 
 /// How often the sweeper runs.
@@ -22,7 +22,7 @@ pub async fn run_once(app: &AppState, worker: &str) -> Result<usize, AppError> {
         if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
             return Ok(0);
         }
-        Ok(SessionRecord::sweep(conn, idle, now)? + login_attempt::sweep(conn, now)?)
+        Ok(SessionRecord::sweep(conn, idle, now)? + login_attempt::sweep(conn, now)? + idempotency::sweep(conn, now)?)
     })
     .await
 }

@@ -339,6 +339,8 @@ pub struct ActivityInput {
     pub follow_up_title: String,
     pub follow_up_due_on: String,
     pub follow_up_assignee_id: String,
+    /// See [`crate::models::idempotency`].
+    pub idempotency_key: String,
 }
 
 /// A checked follow-up.
@@ -366,6 +368,7 @@ impl ActivityInput {
         Self {
             kind: "call".into(),
             follow_up_assignee_id: me.map(|id| id.to_string()).unwrap_or_default(),
+            idempotency_key: crate::models::idempotency::new_key(),
             ..Self::default()
         }
     }

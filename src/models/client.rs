@@ -102,6 +102,8 @@ pub struct ClientInput {
     pub domain: String,
     pub notes: String,
     pub version: String,
+    /// A new client's form only: see [`crate::models::idempotency`].
+    pub idempotency_key: String,
 }
 
 /// A checked client form.
@@ -120,6 +122,7 @@ impl ClientInput {
             domain: client.domain.clone().unwrap_or_default(),
             notes: client.notes.clone().unwrap_or_default(),
             version: client.version.to_string(),
+            idempotency_key: String::new(),
         }
     }
 

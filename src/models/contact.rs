@@ -62,6 +62,8 @@ pub struct ContactInput {
     pub phone: String,
     pub notes: String,
     pub version: String,
+    /// See [`crate::models::idempotency`] (new contacts only).
+    pub idempotency_key: String,
 }
 
 /// A checked contact form.
@@ -84,7 +86,13 @@ impl ContactInput {
             phone: contact.phone.clone().unwrap_or_default(),
             notes: contact.notes.clone().unwrap_or_default(),
             version: contact.version.to_string(),
+            idempotency_key: String::new(),
         }
+    }
+
+    /// A blank new-contact form.
+    pub fn blank() -> Self {
+        Self { idempotency_key: crate::models::idempotency::new_key(), ..Self::default() }
     }
 
     /// The same form carrying another version.

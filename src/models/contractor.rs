@@ -206,6 +206,9 @@ pub struct ContractorInput {
     pub tags: String,
     pub notes: String,
     pub version: String,
+    /// A new record's form only: see [`crate::models::idempotency`] (never part of a snapshot).
+    #[serde(skip_serializing)]
+    pub idempotency_key: String,
 }
 
 /// A checked contractor form.
@@ -544,6 +547,7 @@ impl ContractorInput {
             tags: record.tags.as_deref().unwrap_or_default().replace(',', ", "),
             notes: record.notes.clone().unwrap_or_default(),
             version: record.version.to_string(),
+            idempotency_key: String::new(),
         }
     }
 }

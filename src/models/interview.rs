@@ -202,6 +202,7 @@ impl Interview {
             interviewers: self.interviewers.clone().unwrap_or_default(),
             notes: self.notes.clone().unwrap_or_default(),
             sequence: self.sequence.to_string(),
+            idempotency_key: String::new(),
         }
     }
 }
@@ -226,6 +227,8 @@ pub struct InterviewInput {
     pub notes: String,
     /// The version being edited (edit form only).
     pub sequence: String,
+    /// See [`crate::models::idempotency`] (schedule form only).
+    pub idempotency_key: String,
 }
 
 impl InterviewInput {
@@ -236,6 +239,7 @@ impl InterviewInput {
             time_zone: tz.name().to_string(),
             duration_minutes: "60".into(),
             kind: "video".into(),
+            idempotency_key: crate::models::idempotency::new_key(),
             ..Self::default()
         }
     }

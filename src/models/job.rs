@@ -152,6 +152,8 @@ pub struct JobInput {
     pub status: String,
     pub owner_id: String,
     pub version: String,
+    /// A new job's form only: see [`crate::models::idempotency`].
+    pub idempotency_key: String,
 }
 
 impl JobInput {
@@ -166,6 +168,7 @@ impl JobInput {
             openings: "1".into(),
             status: "open".into(),
             owner_id: owner_id.to_string(),
+            idempotency_key: crate::models::idempotency::new_key(),
             ..Self::default()
         }
     }
@@ -191,6 +194,7 @@ impl JobInput {
             status: job.status.clone(),
             owner_id: job.owner_id.map(|id| id.to_string()).unwrap_or_default(),
             version: job.version.to_string(),
+            idempotency_key: String::new(),
         }
     }
 

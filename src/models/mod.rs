@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod document;
 pub mod document_text;
 pub mod hotlist;
+pub mod idempotency;
 pub mod interview;
 pub mod invitation;
 pub mod job;

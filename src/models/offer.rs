@@ -155,6 +155,8 @@ pub struct OfferInput {
     pub offer_unit: String,
     pub offer_start: String,
     pub offer_end: String,
+    /// See [`crate::models::idempotency`].
+    pub idempotency_key: String,
 }
 
 /// A checked offer.
@@ -470,14 +472,21 @@ pub fn for_submission(
         .select((placements::id, placements::end_date, placements::status))
         .first(conn)
         .optional()?;
+    let idempotency_key = crate::models::idempotency::new_key();
     let form = match &active {
         Some(c) => OfferInput {
             offer_rate: money::amount_for_input(c.rate_minor),
             offer_currency: c.rate_currency.clone(),
             offer_unit: c.rate_unit.clone(),
+            idempotency_key,
             ..OfferInput::default()
         },
-        None => OfferInput { offer_currency: "EUR".into(), offer_unit: "hour".into(), ..OfferInput::default() },
+        None => OfferInput {
+            offer_currency: "EUR".into(),
+            offer_unit: "hour".into(),
+            idempotency_key,
+            ..OfferInput::default()
+        },
     };
     Ok(Offers {
         offers,
@@ -556,6 +565,7 @@ mod tests {
             offer_unit: "hour".into(),
             offer_start: "2027-02-01".into(),
             offer_end: "2027-01-31".into(),
+            ..OfferInput::default()
         };
         match input.validate() {
             Err(AppError::Invalid(errors)) => {

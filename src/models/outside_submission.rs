@@ -34,6 +34,15 @@ pub struct OutsideInput {
     pub role_title: String,
     pub submitted_on: String,
     pub notes: String,
+    /// See [`crate::models::idempotency`].
+    pub idempotency_key: String,
+}
+
+impl OutsideInput {
+    /// A blank form.
+    pub fn blank() -> Self {
+        Self { idempotency_key: crate::models::idempotency::new_key(), ..Self::default() }
+    }
 }
 
 /// The contractor's outside submissions, newest first.

@@ -379,6 +379,8 @@ pub struct TaskInput {
     pub contractor_id: String,
     pub client_id: String,
     pub job_id: String,
+    /// See [`crate::models::idempotency`].
+    pub idempotency_key: String,
 }
 
 /// A checked new task.
@@ -450,7 +452,8 @@ impl NewTaskQuery {
 impl TaskInput {
     /// A blank form for a task about `about`, assigned to `me`.
     pub fn blank(about: Option<About>, me: i64) -> Self {
-        let mut form = Self { assignee_id: me.to_string(), ..Self::default() };
+        let idempotency_key = crate::models::idempotency::new_key();
+        let mut form = Self { assignee_id: me.to_string(), idempotency_key, ..Self::default() };
         match about {
             Some(About::Contractor(id)) => form.contractor_id = id.to_string(),
             Some(About::Client(id)) => form.client_id = id.to_string(),

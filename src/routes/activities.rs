@@ -11,9 +11,10 @@ use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
 use crate::models::activity::{self, About, AboutRecord, ActivityInput, ActivityItem, Cursor, Logged};
 use crate::models::contractor;
+use crate::models::idempotency::{self, Once};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::{HtmlQuery, parse_id};
+use crate::routes::{HtmlQuery, already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -239,11 +240,17 @@ async fn log(
         Err(e) => return Err(e),
     };
     let kind = valid.kind;
-    match app.db(move |conn| activity::log(conn, scope, about, &valid, &actor, now)).await {
-        Ok(logged) => {
+    let (me, key) = (staff.user.id, form.idempotency_key.clone());
+    let logged = app.db(move |conn| {
+        let create = |conn: &mut _| activity::log(conn, scope, about, &valid, &actor, now);
+        idempotency::create_once(conn, me, &key, now, create, |_| Some(about.path()))
+    });
+    match logged.await {
+        Ok(Once::Ran(logged)) => {
             staff.session.flash(logged_message(&logged, kind));
             Ok(pages::redirect(&about.path()))
         }
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
         Err(AppError::Invalid(errors)) => {
             timeline_page(&app, &staff, about, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }

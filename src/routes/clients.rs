@@ -13,12 +13,13 @@ use crate::models::client::{self, Client, ClientFilter, ClientInput, ClientRow, 
 use crate::models::conflict::{FieldChange, Saved};
 use crate::models::contact::{self, Contact, ContactInput};
 use crate::models::contractor;
+use crate::models::idempotency::{self, Once};
 use crate::models::job::{self, JobFilter, JobRow, JobSort, StatusFilter};
 use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::parse_id;
 use crate::routes::sessions::Empty;
+use crate::routes::{already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -165,7 +166,8 @@ fn client_form(
 
 /// `GET /clients/new`.
 pub async fn new(staff: Staff) -> Result<HttpResponse, AppError> {
-    client_form(&staff, None, ClientInput::default(), FieldErrors::default(), Vec::new(), None, StatusCode::OK)
+    let form = ClientInput { idempotency_key: idempotency::new_key(), ..ClientInput::default() };
+    client_form(&staff, None, form, FieldErrors::default(), Vec::new(), None, StatusCode::OK)
 }
 
 fn domain_taken(existing: &Client) -> FieldErrors {
@@ -184,12 +186,21 @@ pub async fn create(
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let input = form.clone();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    match app.db(move |conn| client::create(conn, scope, &input, &actor, now)).await {
-        Ok(ClientSaved::Done(client) | ClientSaved::Stale(client)) => {
+    let me = staff.user.id;
+    let created = app.db(move |conn| {
+        let create = |conn: &mut _| client::create(conn, scope, &input, &actor, now);
+        idempotency::create_once(conn, me, &input.idempotency_key, now, create, |saved| match saved {
+            ClientSaved::Done(client) | ClientSaved::Stale(client) => Some(format!("/clients/{}", client.id)),
+            ClientSaved::DomainTaken(_) => None,
+        })
+    });
+    match created.await {
+        Ok(Once::Ran(ClientSaved::Done(client) | ClientSaved::Stale(client))) => {
             staff.session.flash(Flash::success(format!("{} added.", client.name)));
             Ok(pages::redirect(&format!("/clients/{}", client.id)))
         }
-        Ok(ClientSaved::DomainTaken(existing)) => {
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
+        Ok(Once::Ran(ClientSaved::DomainTaken(existing))) => {
             client_form(&staff, None, form, domain_taken(&existing), Vec::new(), Some(existing), unprocessable)
         }
         Err(AppError::Invalid(errors)) => client_form(&staff, None, form, errors, Vec::new(), None, unprocessable),
@@ -380,7 +391,7 @@ pub async fn new_contact(
             layout,
             client,
             contact: None,
-            form: ContactInput::default(),
+            form: ContactInput::blank(),
             errors: FieldErrors::default(),
             conflict: Vec::new(),
         },
@@ -399,16 +410,20 @@ pub async fn create_contact(
     let form = form.into_inner();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let input = form.clone();
+    let (me, key, back) = (staff.user.id, form.idempotency_key.clone(), format!("/clients/{client_id}#contacts"));
+    let there = back.clone();
     let (outcome, client) = app
         .db(move |conn| {
             let client = Client::find(conn, scope, client_id)?;
-            Ok((contact::create(conn, scope, client_id, &input, &actor, now), client))
+            let create = |conn: &mut _| contact::create(conn, scope, client_id, &input, &actor, now);
+            Ok((idempotency::create_once(conn, me, &key, now, create, |_| Some(there)), client))
         })
         .await?;
     match outcome {
-        Ok(contact) => {
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
+        Ok(Once::Ran(contact)) => {
             staff.session.flash(Flash::success(format!("{} added to {}.", contact.name, client.name)));
-            Ok(pages::redirect(&format!("/clients/{}#contacts", client.id)))
+            Ok(pages::redirect(&back))
         }
         Err(AppError::Invalid(errors)) => contact_form(
             &staff,

@@ -15,12 +15,13 @@ use crate::models::contractor::{
 };
 use crate::models::contractor_invitation;
 use crate::models::hotlist::{self, HotlistChoice};
+use crate::models::idempotency::{self, Once};
 use crate::models::submission;
 use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::sessions::Empty;
-use crate::routes::{HtmlQuery, parse_id};
+use crate::routes::{HtmlQuery, already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -193,6 +194,7 @@ pub async fn new(app: web::Data<AppState>, staff: Staff) -> Result<HttpResponse,
         remote: "any".into(),
         rate_currency: "EUR".into(),
         rate_unit: "hour".into(),
+        idempotency_key: idempotency::new_key(),
         ..ContractorInput::default()
     };
     form_page(&app, &staff, None, form, Problems::default(), StatusCode::OK).await
@@ -221,12 +223,21 @@ pub async fn create(
         Err(e) => return Err(e),
     };
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
-    match app.db(move |conn| contractor::create(conn, scope, &valid, &actor, now)).await {
-        Ok(CreateOutcome::Created(record)) => {
+    let (me, key) = (staff.user.id, form.idempotency_key.clone());
+    let created = app.db(move |conn| {
+        let create = |conn: &mut _| contractor::create(conn, scope, &valid, &actor, now);
+        idempotency::create_once(conn, me, &key, now, create, |outcome| match outcome {
+            CreateOutcome::Created(record) => Some(format!("/contractors/{}", record.id)),
+            CreateOutcome::Duplicate(_) => None,
+        })
+    });
+    match created.await {
+        Ok(Once::Ran(CreateOutcome::Created(record))) => {
             staff.session.flash(Flash::success(format!("{} added.", record.name)));
             Ok(pages::redirect(&format!("/contractors/{}", record.id)))
         }
-        Ok(CreateOutcome::Duplicate(duplicate)) => {
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
+        Ok(Once::Ran(CreateOutcome::Duplicate(duplicate))) => {
             let errors = duplicate_errors(&duplicate);
             form_page(
                 &app,

@@ -13,11 +13,12 @@ use serde::Deserialize;
 use crate::auth::{ContractorAccount, CsrfForm, Member, Staff};
 use crate::error::AppError;
 use crate::models::conflict::{FieldChange, Saved};
+use crate::models::idempotency::{self, Once};
 use crate::models::interview::{self, Interview, InterviewContext, InterviewInput, OutcomeInput, Person, ThankYou};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::parse_id;
 use crate::routes::sessions::Empty;
+use crate::routes::{already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes. The `.ics` resources come before `/interviews/{id}`, which
@@ -76,13 +77,20 @@ pub async fn schedule(
     let form = form.into_inner();
     let input = form.clone();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
-    match app.db(move |conn| interview::schedule(conn, scope, id, &input, &actor, now)).await {
-        Ok(scheduled) => {
+    let (me, key, back) = (staff.user.id, form.idempotency_key.clone(), format!("/submissions/{id}#interviews"));
+    let there = back.clone();
+    let scheduled = app.db(move |conn| {
+        let create = |conn: &mut _| interview::schedule(conn, scope, id, &input, &actor, now);
+        idempotency::create_once(conn, me, &key, now, create, |_| Some(there))
+    });
+    match scheduled.await {
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
+        Ok(Once::Ran(scheduled)) => {
             staff.session.flash(Flash::success(format!(
                 "Interview scheduled for {}. The contractor sees it in their own time zone.",
                 scheduled.when_agreed()
             )));
-            Ok(pages::redirect(&format!("/submissions/{id}#interviews")))
+            Ok(pages::redirect(&back))
         }
         Err(AppError::Invalid(errors)) => {
             let context = app.db(move |conn| interview::context(conn, scope, id)).await?;

@@ -12,6 +12,7 @@ use crate::models::activity::{self, About, ActivityItem};
 use crate::models::client;
 use crate::models::conflict::{FieldChange, Saved};
 use crate::models::contractor;
+use crate::models::idempotency::{self, Once};
 use crate::models::job::{self, FormChoices, Job, JobDetail, JobFilter, JobInput, JobRow, JobSort, StatusFilter};
 use crate::models::money;
 use crate::models::stage::Stage;
@@ -20,7 +21,7 @@ use crate::models::task::{self, TaskItem};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::clients::{page_number, query_string};
-use crate::routes::parse_id;
+use crate::routes::{already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -240,9 +241,12 @@ pub async fn create(
     let form = form.into_inner();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let input = form.clone();
+    let me = staff.user.id;
     let (outcome, choices) = app
         .db(move |conn| {
-            let outcome = job::create(conn, scope, &input, &actor, now);
+            let create = |conn: &mut _| job::create(conn, scope, &input, &actor, now);
+            let location = |job: &job::Job| Some(format!("/jobs/{}", job.id));
+            let outcome = idempotency::create_once(conn, me, &input.idempotency_key, now, create, location);
             let choices = match &outcome {
                 Err(AppError::Invalid(_)) => FormChoices::load(conn, scope, None)?,
                 _ => FormChoices::default(),
@@ -251,10 +255,11 @@ pub async fn create(
         })
         .await?;
     match outcome {
-        Ok(job) => {
+        Ok(Once::Ran(job)) => {
             staff.session.flash(Flash::success(format!("{} added.", job.title)));
             Ok(pages::redirect(&format!("/jobs/{}", job.id)))
         }
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
         Err(AppError::Invalid(errors)) => {
             job_form(&staff, None, form, errors, Vec::new(), &choices, StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::auth::{ContractorAccount, CsrfForm};
 use crate::error::AppError;
 use crate::models::consent;
+use crate::models::idempotency::{self, Once};
 use crate::models::outside_submission::{self, OutsideInput, OutsideSubmission};
 use crate::models::profile::{
     self, AvailabilityInput, DetailsInput, LinkedAgency, OfferInput, Profile, RateInput, RemindersInput,
@@ -19,8 +20,8 @@ use crate::models::profile::{
 use crate::models::validation::FieldErrors;
 use crate::models::{contractor_data, one_click};
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::parse_id;
 use crate::routes::sessions::Empty;
+use crate::routes::{already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -508,7 +509,7 @@ async fn outside_page(
 
 /// `GET /me/outside`.
 pub async fn outside(app: web::Data<AppState>, me: ContractorAccount) -> Result<HttpResponse, AppError> {
-    outside_page(&app, &me, OutsideInput::default(), FieldErrors::default(), StatusCode::OK).await
+    outside_page(&app, &me, OutsideInput::blank(), FieldErrors::default(), StatusCode::OK).await
 }
 
 /// `POST /me/outside`: "I was put forward to CLIENT on DATE through another route".
@@ -521,8 +522,14 @@ pub async fn add_outside(
     let kept = input.clone();
     let (user_id, now) = (me.user.id, app.clock.now());
     let today = now.and_utc().with_timezone(&me.user.tz()).date_naive();
-    match app.db(move |conn| outside_submission::add(conn, user_id, &input, today, now)).await {
-        Ok(entry) => {
+    let key = input.idempotency_key.clone();
+    let added = app.db(move |conn| {
+        let create = |conn: &mut _| outside_submission::add(conn, user_id, &input, today, now);
+        idempotency::create_once(conn, user_id, &key, now, create, |_| Some("/me/outside".to_string()))
+    });
+    match added.await {
+        Ok(Once::Repeated(location)) => Ok(already_created(&me.session, &location)),
+        Ok(Once::Ran(entry)) => {
             me.session.flash(Flash::success(format!(
                 "Noted: {} on {}.",
                 entry.client_name,

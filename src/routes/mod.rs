@@ -143,6 +143,13 @@ pub fn parse_id(raw: &str) -> Result<i64, crate::AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(crate::AppError::NotFound)
 }
 
+/// The answer to a create form sent again with the same idempotency key: nothing new was made;
+/// go where the first one went.
+pub fn already_created(session: &crate::auth::Session, location: &str) -> actix_web::HttpResponse {
+    session.flash(crate::pages::Flash::info("This form had already been sent: nothing was added twice."));
+    crate::pages::redirect(location)
+}
+
 /// Query parameters read with `serde_html_form`, which (unlike `web::Query`) accepts repeated
 /// keys such as `skill=rust&skill=sql`.
 #[derive(Debug)]

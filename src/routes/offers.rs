@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
+use crate::models::idempotency::{self, Once};
 use crate::models::offer::{self, Comparison, Decision, OfferContext, OfferInput};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::parse_id;
+use crate::routes::{already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -69,8 +70,15 @@ pub async fn create(
     let form = form.into_inner();
     let input = form.clone();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
-    match app.db(move |conn| offer::record(conn, scope, id, &input, &actor, now)).await {
-        Ok(recorded) => {
+    let (me, key, back) = (staff.user.id, form.idempotency_key.clone(), format!("/submissions/{id}#offers-heading"));
+    let there = back.clone();
+    let recorded = app.db(move |conn| {
+        let create = |conn: &mut _| offer::record(conn, scope, id, &input, &actor, now);
+        idempotency::create_once(conn, me, &key, now, create, |_| Some(there))
+    });
+    match recorded.await {
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
+        Ok(Once::Ran(recorded)) => {
             staff.session.flash(match &recorded.comparison {
                 Comparison::Below => {
                     Flash::error("Offer recorded. It is below their rate floor: talk to them before they answer.")
@@ -80,7 +88,7 @@ pub async fn create(
                 }
                 _ => Flash::success("Offer recorded; they see it on their submission."),
             });
-            Ok(pages::redirect(&format!("/submissions/{id}#offers-heading")))
+            Ok(pages::redirect(&back))
         }
         Err(AppError::Invalid(errors)) => {
             offer_page(&app, &staff, id, Some(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await

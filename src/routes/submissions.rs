@@ -10,10 +10,11 @@ use serde::Deserialize;
 use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
 use crate::models::consent::{self, RequestInput};
+use crate::models::idempotency::{self, Once};
 use crate::models::submission::{self, Created, Note, Overview, Update};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
-use crate::routes::parse_id;
+use crate::routes::{already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -177,6 +178,9 @@ async fn show_page(
     let errors = std::mem::take(&mut retry.errors);
     let consent_form = std::mem::take(&mut retry.consent);
     let errors_for = retry.form;
+    if retry.update.idempotency_key.is_empty() {
+        retry.update.idempotency_key = idempotency::new_key();
+    }
     let (scope, now) = (staff.scope, app.clock.now());
     let (view, offers, interviews) = app
         .db(move |conn| {
@@ -267,6 +271,8 @@ pub async fn move_stage(
 pub struct UpdateInput {
     body: String,
     tell_contractor: String,
+    /// See [`crate::models::idempotency`].
+    idempotency_key: String,
 }
 
 /// `POST /submissions/{id}/updates`.
@@ -281,19 +287,22 @@ pub async fn add_update(
     let kept = form.clone();
     let visible = !form.tell_contractor.is_empty();
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
-    match app
-        .db(move |conn| {
-            submission::add_update(conn, scope, id, Update::Note(Note { text: &form.body, visible }), &actor, now)
-        })
-        .await
-    {
-        Ok(_) => {
+    let (me, key, back) = (staff.user.id, form.idempotency_key.clone(), format!("/submissions/{id}"));
+    let there = back.clone();
+    let added = app.db(move |conn| {
+        let note = Update::Note(Note { text: &form.body, visible });
+        let create = |conn: &mut _| submission::add_update(conn, scope, id, note, &actor, now);
+        idempotency::create_once(conn, me, &key, now, create, |_| Some(there))
+    });
+    match added.await {
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
+        Ok(Once::Ran(_)) => {
             staff.session.flash(Flash::success(if visible {
                 "Update saved and shown to the contractor."
             } else {
                 "Note saved."
             }));
-            Ok(pages::redirect(&format!("/submissions/{id}")))
+            Ok(pages::redirect(&back))
         }
         Err(AppError::Invalid(errors)) => {
             show_page(

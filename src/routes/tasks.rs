@@ -11,12 +11,13 @@ use crate::auth::{CsrfForm, Staff};
 use crate::error::AppError;
 use crate::models::activity::{self, About, AboutRecord};
 use crate::models::contractor;
+use crate::models::idempotency::{self, Once};
 use crate::models::submission::{self, UpdateDue};
 use crate::models::task::{self, ListInput, ListQuery, NewTaskQuery, Show, TaskInput, TaskItem, Who};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::activities::today;
-use crate::routes::{HtmlQuery, parse_id};
+use crate::routes::{HtmlQuery, already_created, parse_id};
 use crate::state::AppState;
 
 /// Registers this resource's routes.
@@ -226,16 +227,23 @@ pub async fn create(
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let title = valid.title.clone();
     let due_on = valid.due_on;
-    match app.db(move |conn| task::create(conn, scope, &valid, &actor, now)).await {
-        Ok(created) => {
+    let (me, key) = (staff.user.id, form.idempotency_key.clone());
+    let back =
+        |created: &task::Created| created.record.as_ref().map_or_else(|| "/tasks".to_string(), |r| r.about.path());
+    let created = app.db(move |conn| {
+        let create = |conn: &mut _| task::create(conn, scope, &valid, &actor, now);
+        idempotency::create_once(conn, me, &key, now, create, |created| Some(back(created)))
+    });
+    match created.await {
+        Ok(Once::Ran(created)) => {
             staff.session.flash(Flash::success(format!(
                 "Task added: “{title}”, due {} for {}.",
                 due_on.format("%-d %b %Y"),
                 created.assignee_name
             )));
-            let back = created.record.map_or_else(|| "/tasks".to_string(), |r| r.about.path());
-            Ok(pages::redirect(&back))
+            Ok(pages::redirect(&back(&created)))
         }
+        Ok(Once::Repeated(location)) => Ok(already_created(&staff.session, &location)),
         Err(AppError::Invalid(errors)) => form_page(&app, &staff, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(e) => Err(e),
     }

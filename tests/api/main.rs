@@ -18,6 +18,7 @@ mod demo;
 mod documents;
 mod headers;
 mod hotlists;
+mod idempotency;
 mod interviews;
 mod invitations;
 mod isolation;
