@@ -21,6 +21,7 @@ use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
 use crate::models::login_attempt::{self, Throttle};
 use crate::models::session::{SessionRecord, SessionUser};
+use crate::models::two_factor::{self, Purpose, Verdict};
 use crate::models::user::{KIND_CONTRACTOR, KIND_STAFF, Role, User};
 use crate::models::validation;
 use crate::pages::Flash;
@@ -179,6 +180,12 @@ impl FromRequest for ContractorAccount {
 pub enum SignIn {
     /// Signed in: the new session is stored and its cookie will be sent.
     Done,
+    /// The password was right; the code from the user's authenticator app is still needed. The
+    /// session is a new one that is not signed in and waits for the code.
+    CodeNeeded,
+    /// The password was right, but the agency requires two-step sign-in and the user must set it
+    /// up before they are signed in (the session waits for that, as for `CodeNeeded`).
+    SetupNeeded,
     /// Unknown email or wrong password (one answer for both).
     Refused,
     /// The right password for a disabled account.
@@ -228,24 +235,157 @@ pub async fn sign_in(app: &AppState, visitor: &Visitor, email: &str, password: S
                     audit::record(conn, &actor, Event::on("login.refused", "user", user.id, "account disabled"), now)?;
                     return Ok(SignIn::Disabled);
                 }
-                if let Some(old) = old_session {
-                    SessionRecord::delete(conn, old)?;
+                if let Some(purpose) = two_factor::second_step(conn, &user)? {
+                    // Not signed in yet: a new session (rotated as at sign-in) that waits for the code.
+                    if let Some(old) = old_session {
+                        SessionRecord::delete(conn, old)?;
+                    }
+                    let waiting = fresh.store(conn, None, &client, &[], lifetime, now)?;
+                    two_factor::start(conn, waiting, user.id, purpose, now)?;
+                    let (detail, outcome) = match purpose {
+                        Purpose::Code => ("two-step code needed", SignIn::CodeNeeded),
+                        _ => ("two-step sign-in must be set up first", SignIn::SetupNeeded),
+                    };
+                    audit::record(conn, &actor, Event::on("login.password_accepted", "user", user.id, detail), now)?;
+                    return Ok(outcome);
                 }
-                fresh.store(conn, Some(user.id), &client, &[], lifetime, now)?;
-                User::record_login(conn, user.id, now)?;
+                open_signed_in_session(conn, old_session, &fresh, user.id, &client, &[], lifetime, now)?;
                 audit::record(conn, &actor, Event::on("login.succeeded", "user", user.id, ""), now)?;
                 Ok(SignIn::Done)
             })
         })
         .await?;
-    if matches!(outcome, SignIn::Done) {
+    if matches!(outcome, SignIn::Done | SignIn::CodeNeeded | SignIn::SetupNeeded) {
+        visitor.session.replace_with(secret);
+    }
+    Ok(outcome)
+}
+
+/// Replaces session `old` with a signed-in session for `user_id` (inside the caller's
+/// transaction): the one way every sign-in ends.
+#[allow(clippy::too_many_arguments)]
+fn open_signed_in_session(
+    conn: &mut crate::db::DbConnection,
+    old: Option<i64>,
+    fresh: &session::Fresh,
+    user_id: i64,
+    client: &(String, String),
+    flashes: &[Flash],
+    lifetime: chrono::TimeDelta,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    if let Some(old) = old {
+        SessionRecord::delete(conn, old)?;
+    }
+    fresh.store(conn, Some(user_id), client, flashes, lifetime, now)?;
+    User::record_login(conn, user_id, now)
+}
+
+/// How the second step of a sign-in (the code, or setting up two-step sign-in) ended.
+#[derive(Debug)]
+pub enum SecondStep {
+    /// Signed in: the new session is stored and its cookie will be sent. When two-step sign-in
+    /// was just set up, its recovery codes, to show once.
+    Done { recovery_codes: Option<Vec<String>> },
+    /// A wrong, reused or expired code (counted like a wrong password).
+    Refused,
+    /// The account was disabled since the password was given.
+    Disabled,
+    /// Too many recent failures for this account or address; try again later.
+    Throttled { retry_after_seconds: u64 },
+    /// Nothing waits for a code in this session (never started, expired, or the password
+    /// changed since): sign in again.
+    Expired,
+}
+
+/// What the visitor's session waits for after a correct password (`Code` or `Enrol`), if
+/// anything, with the secret to set up for `Enrol`.
+pub async fn pending_sign_in(app: &AppState, visitor: &Visitor) -> Result<Option<two_factor::Challenge>, AppError> {
+    let Some(session_id) = visitor.session.id() else { return Ok(None) };
+    if visitor.session.user().is_some() {
+        return Ok(None);
+    }
+    let now = app.clock.now();
+    let challenge = app.db(move |conn| two_factor::pending(conn, session_id, now)).await?;
+    Ok(challenge.filter(|c| c.purpose() != Purpose::Setup))
+}
+
+/// Finishes a sign-in that waits for a code: checks `code` (the app's, or a recovery code; for a
+/// sign-in that must set up two-step sign-in, the code that confirms the new app) under the same
+/// throttle as passwords, and on success replaces the session with a signed-in one.
+pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> Result<SecondStep, AppError> {
+    let Some(challenge) = pending_sign_in(app, visitor).await? else { return Ok(SecondStep::Expired) };
+    let now = app.clock.now();
+    let ip = visitor.actor.ip.clone();
+    let user_id = challenge.user_id;
+    let (user, throttle) = app
+        .db(move |conn| {
+            let user = User::find(conn, user_id)?;
+            let throttle = login_attempt::check(conn, &user.email, &ip, now)?;
+            Ok((user, throttle))
+        })
+        .await?;
+    if let Throttle::Closed { retry_after_seconds } = throttle {
+        return Ok(SecondStep::Throttled { retry_after_seconds });
+    }
+    let fresh = session::Fresh::generate();
+    let secret = fresh.token.secret.clone();
+    let client = visitor.session.client();
+    let lifetime = app.config.session_absolute();
+    let actor = visitor.actor.as_user(user.id, user.agency_id);
+    let outcome = app
+        .db(move |conn| {
+            db::write(conn, |conn| {
+                if user.is_disabled() {
+                    audit::record(conn, &actor, Event::on("login.refused", "user", user.id, "account disabled"), now)?;
+                    return Ok(SecondStep::Disabled);
+                }
+                if challenge.created_at < user.password_changed_at {
+                    return Ok(SecondStep::Expired);
+                }
+                let (verdict, recovery_codes) = match challenge.purpose() {
+                    Purpose::Enrol => match two_factor::confirm_setup(conn, &challenge, &code, &actor, now) {
+                        Ok(codes) => (Verdict::AppCode, Some(codes)),
+                        Err(AppError::Invalid(_)) => (Verdict::Refused, None),
+                        Err(e) => return Err(e),
+                    },
+                    _ => (two_factor::verify_code(conn, user.id, &code, &actor, now)?, None),
+                };
+                let ok = verdict != Verdict::Refused;
+                login_attempt::record(conn, &user.email, &actor.ip, ok, now)?;
+                if !ok {
+                    audit::record(conn, &actor, Event::on("login.failed", "user", user.id, "wrong two-step code"), now)?;
+                    return Ok(SecondStep::Refused);
+                }
+                let mut flashes = Vec::new();
+                if verdict == Verdict::RecoveryCode {
+                    let left = two_factor::status(conn, user.id)?.map_or(0, |s| s.recovery_codes_left);
+                    flashes.push(Flash::info(format!(
+                        "You signed in with a recovery code; {left} unused code{} left. Make new ones on your account page if you are running low.",
+                        if left == 1 { "" } else { "s" }
+                    )));
+                }
+                open_signed_in_session(conn, Some(challenge.session_id), &fresh, user.id, &client, &flashes, lifetime, now)?;
+                let detail = match (challenge.purpose(), verdict) {
+                    (Purpose::Enrol, _) => "two-step sign-in set up",
+                    (_, Verdict::RecoveryCode) => "with a recovery code",
+                    _ => "with a two-step code",
+                };
+                audit::record(conn, &actor, Event::on("login.succeeded", "user", user.id, detail), now)?;
+                Ok(SecondStep::Done { recovery_codes })
+            })
+        })
+        .await?;
+    if matches!(outcome, SecondStep::Done { .. }) {
         visitor.session.replace_with(secret);
     }
     Ok(outcome)
 }
 
 /// Signs in a user who just proved who they are another way (setup, an accepted invitation, a
-/// password reset), replacing the visitor's session. Runs inside the caller's transaction.
+/// password reset), replacing the visitor's session. Runs inside the caller's transaction. A user
+/// with two-step sign-in (or whose agency requires it) is not signed in yet: the new session
+/// waits for the code, and `/login` sends them on to it.
 pub fn start_session_for(
     conn: &mut crate::db::DbConnection,
     session_id: Option<i64>,
@@ -255,12 +395,18 @@ pub fn start_session_for(
     lifetime: chrono::TimeDelta,
     now: chrono::NaiveDateTime,
 ) -> Result<String, AppError> {
-    if let Some(old) = session_id {
-        SessionRecord::delete(conn, old)?;
-    }
     let fresh = session::Fresh::generate();
-    fresh.store(conn, Some(user_id), client, &[flash], lifetime, now)?;
-    User::record_login(conn, user_id, now)?;
+    let user = User::find(conn, user_id)?;
+    if let Some(purpose) = two_factor::second_step(conn, &user)? {
+        // A new password or account is not the second step: the code (or its setup) still is.
+        if let Some(old) = session_id {
+            SessionRecord::delete(conn, old)?;
+        }
+        let waiting = fresh.store(conn, None, client, &[], lifetime, now)?;
+        two_factor::start(conn, waiting, user_id, purpose, now)?;
+        return Ok(fresh.token.secret);
+    }
+    open_signed_in_session(conn, session_id, &fresh, user_id, client, &[flash], lifetime, now)?;
     Ok(fresh.token.secret)
 }
 

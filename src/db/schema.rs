@@ -10,6 +10,7 @@ diesel::table! {
         ownership_window_days -> Integer,
         availability_window_hours -> Integer,
         consent_valid_days -> Integer,
+        two_factor_required -> Bool,
     }
 }
 
@@ -615,6 +616,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_two_factor (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        secret -> Text,
+        last_used_step -> BigInt,
+        enabled_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    two_factor_recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    two_factor_challenges (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        setup_secret -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::table! {
     notification_optouts (id) {
@@ -683,6 +717,9 @@ diesel::joinable!(documents -> contractor_profiles (profile_id));
 diesel::joinable!(notices -> users (user_id));
 diesel::joinable!(digests_sent -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_two_factor -> users (user_id));
+diesel::joinable!(two_factor_recovery_codes -> users (user_id));
+diesel::joinable!(two_factor_challenges -> sessions (session_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(invitations -> agencies (agency_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -730,6 +767,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     notices,
     digests_sent,
     sessions,
+    user_two_factor,
+    two_factor_recovery_codes,
+    two_factor_challenges,
     login_attempts,
     idempotency_keys,
     setup_tokens,

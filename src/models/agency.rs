@@ -41,6 +41,8 @@ pub struct Agency {
     pub availability_window_hours: i32,
     /// Days a consent request stays open.
     pub consent_valid_days: i32,
+    /// Every staff member must sign in with two steps (password and authenticator code).
+    pub two_factor_required: bool,
 }
 
 /// Longest agency name accepted.

@@ -42,5 +42,6 @@ pub mod stage;
 pub mod submission;
 pub mod task;
 pub mod token;
+pub mod two_factor;
 pub mod user;
 pub mod validation;

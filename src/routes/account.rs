@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::models::audit::{self, Event};
 use crate::models::password;
 use crate::models::session::SessionRecord;
+use crate::models::two_factor;
 use crate::models::user::User;
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
@@ -32,18 +33,31 @@ struct AccountPage {
     layout: Layout,
     other_sessions: i64,
     errors: FieldErrors,
+    /// Staff only: their two-step sign-in, if on.
+    two_step: Option<two_factor::Status>,
+    /// Staff only: their agency requires two-step sign-in.
+    two_step_required: bool,
 }
 
-async fn account_page(
+/// The account page, with `errors` beside the form that was sent (also for the two-step forms).
+pub(crate) async fn account_page(
     app: &AppState,
     staff: &Member,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let user_id = staff.user.id;
-    let sessions = app.db(move |conn| SessionRecord::count_for_user(conn, user_id)).await?;
+    let scope = staff.user.agency_scope();
+    let (sessions, two_step, two_step_required) = app
+        .db(move |conn| {
+            let sessions = SessionRecord::count_for_user(conn, user_id)?;
+            let Some(scope) = scope else { return Ok((sessions, None, false)) };
+            Ok((sessions, two_factor::status(conn, user_id)?, two_factor::agency_requires(conn, scope)?))
+        })
+        .await?;
     let layout = staff.session.layout(Section::Account);
-    pages::html_with_status(status, &AccountPage { layout, other_sessions: (sessions - 1).max(0), errors })
+    let other_sessions = (sessions - 1).max(0);
+    pages::html_with_status(status, &AccountPage { layout, other_sessions, errors, two_step, two_step_required })
 }
 
 /// `GET /account`.

@@ -26,6 +26,7 @@ pub mod setup;
 pub mod stages;
 pub mod submissions;
 pub mod tasks;
+pub mod two_factor;
 pub(crate) mod uploads;
 
 use actix_web::web;
@@ -80,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     reports::configure(cfg);
     notifications::configure(cfg);
     documents::configure(cfg);
+    two_factor::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -104,6 +106,7 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         reports::ROUTES,
         notifications::ROUTES,
         documents::ROUTES,
+        two_factor::ROUTES,
     ]
     .concat()
 }

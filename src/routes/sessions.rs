@@ -39,10 +39,18 @@ struct LoginPage {
 }
 
 /// `GET /login`.
-pub async fn new(visitor: Visitor, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
+pub async fn new(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     if visitor.session.user().is_some() {
         return Ok(pages::redirect(&pages::safe_next(Some(&query.next))));
+    }
+    if auth::pending_sign_in(&app, &visitor).await?.is_some() {
+        // The password (or a reset link, or an invitation) was accepted: the code comes next.
+        return Ok(pages::redirect(&two_step_location("/login/two-step", &query.next)));
     }
     let notice = if query.deleted.is_some() {
         Some("Your account and profile are deleted. Thank you for using NextGig.")
@@ -77,6 +85,10 @@ pub async fn create(
     } else {
         match auth::sign_in(&app, &visitor, &form.email, form.password.clone()).await? {
             SignIn::Done => return Ok(pages::redirect(&pages::safe_next(Some(&form.next)))),
+            SignIn::CodeNeeded => return Ok(pages::redirect(&two_step_location("/login/two-step", &form.next))),
+            SignIn::SetupNeeded => {
+                return Ok(pages::redirect(&two_step_location("/login/two-step/setup", &form.next)));
+            }
             SignIn::Refused => {
                 errors.add("password", "That email and password do not match an account. Check both and try again.");
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -103,6 +115,14 @@ pub async fn create(
         status,
         &LoginPage { layout: visitor.session.layout(Section::None), form, errors, notice: None },
     )
+}
+
+/// The page of the sign-in's second step, carrying where to go after it.
+fn two_step_location(path: &str, next: &str) -> String {
+    match pages::safe_next(Some(next)).as_str() {
+        "/" => path.to_string(),
+        next => format!("{path}?next={}", pages::encode_query(next)),
+    }
 }
 
 /// The sign-out form (only the CSRF token).

@@ -36,3 +36,4 @@ mod sessions;
 mod setup;
 mod stages;
 mod tasks;
+mod two_factor;

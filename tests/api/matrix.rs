@@ -24,6 +24,8 @@ const PUBLIC: &[&str] = &[
     "/readyz",
     "/static/{path}",
     "/login",
+    "/login/two-step",
+    "/login/two-step/setup",
     "/logout",
     "/setup",
     "/password-reset",

@@ -8,6 +8,7 @@ use crate::auth::{Admin, CsrfForm};
 use crate::error::AppError;
 use crate::models::audit::{self, Event};
 use crate::models::invitation::{self, InvitationInput, LinkContext, PendingInvitation};
+use crate::models::two_factor;
 use crate::models::user::{Role, User};
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
@@ -24,6 +25,10 @@ struct TeamPage {
     form: InvitationInput,
     errors: FieldErrors,
     me: i64,
+    /// Members who sign in with two steps.
+    two_step: std::collections::HashSet<i64>,
+    /// The agency requires two-step sign-in of everyone.
+    two_step_required: bool,
 }
 
 impl TeamPage {
@@ -41,11 +46,20 @@ async fn team_page(
 ) -> Result<HttpResponse, AppError> {
     let scope = admin.0.scope;
     let now = app.clock.now();
-    let (members, invitations) =
-        app.db(move |conn| Ok((User::team(conn, scope)?, invitation::pending(conn, scope, now)?))).await?;
+    let (members, invitations, two_step, two_step_required) = app
+        .db(move |conn| {
+            Ok((
+                User::team(conn, scope)?,
+                invitation::pending(conn, scope, now)?,
+                two_factor::enabled_in_agency(conn, scope)?,
+                two_factor::agency_requires(conn, scope)?,
+            ))
+        })
+        .await?;
     let layout = admin.0.session.layout(Section::Team);
     let me = admin.0.user.id;
-    pages::html_with_status(status, &TeamPage { layout, members, invitations, form, errors, me })
+    let page = TeamPage { layout, members, invitations, form, errors, me, two_step, two_step_required };
+    pages::html_with_status(status, &page)
 }
 
 /// `GET /admin/team`.
