@@ -712,6 +712,78 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    shortlists (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        job_id -> BigInt,
+        token_hash -> Text,
+        message -> Nullable<Text>,
+        time_zone -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        sent_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        first_opened_at -> Nullable<Timestamp>,
+        last_opened_at -> Nullable<Timestamp>,
+        open_count -> Integer,
+        follow_up_due -> Date,
+    }
+}
+
+diesel::table! {
+    shortlist_recipients (id) {
+        id -> BigInt,
+        shortlist_id -> BigInt,
+        contact_id -> BigInt,
+        name -> Text,
+        email -> Text,
+    }
+}
+
+diesel::table! {
+    shortlist_entries (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        shortlist_id -> BigInt,
+        submission_id -> BigInt,
+        position -> Integer,
+        show_name -> Bool,
+        show_headline -> Bool,
+        show_skills -> Bool,
+        pitch -> Nullable<Text>,
+        show_bill_rate -> Bool,
+        bill_rate_minor -> Nullable<BigInt>,
+        bill_rate_currency -> Nullable<Text>,
+        bill_rate_unit -> Nullable<Text>,
+        cv -> Text,
+        document_id -> Nullable<BigInt>,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shortlist_answers (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        entry_id -> BigInt,
+        kind -> Text,
+        body -> Nullable<Text>,
+        proposed_times -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
+        ip -> Text,
+        user_agent -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(shortlists -> jobs (job_id));
+diesel::joinable!(shortlist_recipients -> shortlists (shortlist_id));
+diesel::joinable!(shortlist_entries -> shortlists (shortlist_id));
+diesel::joinable!(shortlist_entries -> submissions (submission_id));
+diesel::joinable!(shortlist_answers -> shortlist_entries (entry_id));
 diesel::joinable!(documents -> agency_contractors (agency_contractor_id));
 diesel::joinable!(documents -> contractor_profiles (profile_id));
 diesel::joinable!(notices -> users (user_id));
@@ -805,4 +877,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     placements,
     placement_extensions,
     calendar_feeds,
+    shortlists,
+    shortlist_recipients,
+    shortlist_entries,
+    shortlist_answers,
 );

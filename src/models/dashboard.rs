@@ -134,6 +134,16 @@ pub struct TaskRow {
     pub overdue: bool,
 }
 
+/// A shortlist the client has not answered in full after the follow-up time.
+#[derive(Clone, Debug)]
+pub struct ShortlistRow {
+    pub shortlist_id: i64,
+    pub job_title: String,
+    pub client_name: String,
+    /// When the client should have answered by.
+    pub due: NaiveDate,
+}
+
 /// Everything the dashboard shows.
 #[derive(Clone, Debug)]
 pub struct Dashboard {
@@ -147,6 +157,8 @@ pub struct Dashboard {
     pub competing_offers: Section<ContractorRow>,
     pub stale: Section<ContractorRow>,
     pub tasks: Section<TaskRow>,
+    /// Shortlists with contractors the client has not answered, past the follow-up time.
+    pub stale_shortlists: Section<ShortlistRow>,
     /// True when the agency has no contractor records at all (getting started).
     pub agency_is_new: bool,
 }
@@ -163,6 +175,7 @@ impl Dashboard {
             && self.competing_offers.is_empty()
             && self.stale.is_empty()
             && self.tasks.is_empty()
+            && self.stale_shortlists.is_empty()
     }
 }
 
@@ -505,7 +518,29 @@ fn sections(
             .bind(Bind::Date(today));
         owned(sql, "t.assignee_id", owner);
     };
+    // Sent, not revoked, past the follow-up date, with a contractor still open and unanswered.
+    let stale_shortlists = |sql: &mut Sql| {
+        sql.push(
+            " FROM shortlists sl JOIN jobs j ON j.id = sl.job_id JOIN clients c ON c.id = j.client_id \
+             WHERE sl.agency_id = ",
+        )
+        .bind(Bind::Int(agency))
+        .push(" AND sl.revoked_at IS NULL AND sl.follow_up_due < ")
+        .bind(Bind::Date(today));
+        owned(sql, "sl.created_by", owner);
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM shortlist_entries e JOIN submissions s ON s.id = e.submission_id \
+             WHERE e.shortlist_id = sl.id AND e.answered_at IS NULL AND s.closed_at IS NULL)",
+        );
+    };
     let parts = [
+        part(
+            "shortlists",
+            "sl.id AS id, j.id AS link_id, j.title AS name, c.name AS title, CAST(NULL AS TEXT) AS label, \
+             sl.follow_up_due AS day, CAST(NULL AS DATE) AS day2, sl.sent_at AS at",
+            &stale_shortlists,
+            "sl.follow_up_due ASC, sl.id ASC",
+        ),
         part("waiting", consent_columns, &waiting, "co.expires_at ASC, co.id ASC"),
         part("expired", consent_columns, &expired, "co.expires_at DESC, co.id DESC"),
         Part {
@@ -682,6 +717,14 @@ fn assemble(
                 due_on,
                 assignee_name: c.title.clone().unwrap_or_default(),
                 overdue: due_on < today,
+            })
+        }),
+        stale_shortlists: section(&cards, "shortlists", |c| {
+            Some(ShortlistRow {
+                shortlist_id: c.id,
+                job_title: c.name.clone(),
+                client_name: c.title.clone().unwrap_or_default(),
+                due: c.day?,
             })
         }),
         agency_is_new: false,

@@ -37,6 +37,7 @@ pub mod report;
 pub mod report_chart;
 pub mod session;
 pub mod setup;
+pub mod shortlist;
 pub mod skill;
 pub mod stage;
 pub mod submission;

@@ -35,6 +35,8 @@ pub const STAGE_CHANGE: &str = "stage_change";
 pub const SUBMISSION_CLOSED: &str = "submission_closed";
 /// The recruiters' 7:00 digest of what is overdue.
 pub const DAILY_DIGEST: &str = "daily_digest";
+/// A client's answer on a shortlist (to the recruiter who sent it and the submission's owner).
+pub const CLIENT_ANSWER: &str = "client_answer";
 
 /// Every kind: (stored name, label, who gets it: "staff", "contractor" or "both").
 pub const KINDS: &[(&str, &str, &str)] = &[
@@ -44,6 +46,7 @@ pub const KINDS: &[(&str, &str, &str)] = &[
     (STAGE_CHANGE, "News on your submissions", "contractor"),
     (SUBMISSION_CLOSED, "Submissions closed", "contractor"),
     (DAILY_DIGEST, "Daily digest of overdue work (7:00 your time)", "staff"),
+    (CLIENT_ANSWER, "Clients' answers on your shortlists", "staff"),
 ];
 
 /// The label of a kind ("" when unknown).

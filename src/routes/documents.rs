@@ -297,7 +297,7 @@ pub async fn upload_mine(
 }
 
 /// The file as an attachment under its cleaned name, with its stored type and `nosniff`.
-fn attachment(file: File) -> HttpResponse {
+pub(crate) fn attachment(file: File) -> HttpResponse {
     // Non-ASCII names go in `filename*` (RFC 6266), with an ASCII stand-in for old clients.
     let ascii: String = file.file_name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
     let mut parameters = vec![DispositionParam::Filename(ascii.clone())];

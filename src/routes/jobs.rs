@@ -15,6 +15,7 @@ use crate::models::contractor;
 use crate::models::idempotency::{self, Once};
 use crate::models::job::{self, FormChoices, Job, JobDetail, JobFilter, JobInput, JobRow, JobSort, StatusFilter};
 use crate::models::money;
+use crate::models::shortlist;
 use crate::models::stage::Stage;
 use crate::models::submission::{self, Card};
 use crate::models::task::{self, TaskItem};
@@ -280,6 +281,10 @@ struct JobPage {
     team: Vec<(String, String)>,
     /// Today in the viewer's time zone.
     today: chrono::NaiveDate,
+    /// The job's shortlists, newest first.
+    shortlists: Vec<shortlist::Summary>,
+    /// The client's latest shortlist answer per submission ("Interested"), for the cards.
+    client_answers: std::collections::HashMap<i64, String>,
     /// The pipeline's stages, in order, and a card per submission.
     stages: Vec<Stage>,
     cards: Vec<Card>,
@@ -293,6 +298,11 @@ impl JobPage {
     /// The cards in one stage.
     fn cards_in(&self, stage_id: &i64) -> Vec<&Card> {
         self.cards.iter().filter(|c| c.stage_id == *stage_id).collect()
+    }
+
+    /// The client's latest shortlist answer on a card's submission.
+    fn client_answer(&self, submission_id: &i64) -> Option<&str> {
+        self.client_answers.get(submission_id).map(String::as_str)
     }
 
     /// The job's skills as a contractor search for candidates.
@@ -325,7 +335,7 @@ pub async fn show(
     let candidate = query.into_inner().candidate.trim().chars().take(100).collect::<String>();
     let now = app.clock.now();
     let wanted = candidate.clone();
-    let (detail, activities, tasks, team, (stages, cards), candidates) = app
+    let (detail, activities, tasks, team, (stages, cards), candidates, (shortlists, client_answers)) = app
         .db(move |conn| {
             let detail = job::detail(conn, scope, id)?;
             let activities = activity::for_job(conn, scope, id, crate::routes::activities::TIMELINE_LENGTH)?;
@@ -333,12 +343,15 @@ pub async fn show(
             let board = submission::board(conn, scope, id, now)?;
             let candidates =
                 if wanted.is_empty() { Vec::new() } else { contractor::candidates(conn, scope, &wanted, 20)? };
-            Ok((detail, activities, tasks, contractor::team_choices(conn, scope)?, board, candidates))
+            let shortlists = shortlist::for_job(conn, scope, id)?;
+            Ok((detail, activities, tasks, contractor::team_choices(conn, scope)?, board, candidates, shortlists))
         })
         .await?;
     let today = crate::routes::activities::today(&staff, now);
     pages::html(&JobPage {
         layout: staff.session.layout(Section::Jobs),
+        shortlists,
+        client_answers,
         detail,
         activities,
         tasks,

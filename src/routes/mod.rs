@@ -23,6 +23,7 @@ pub mod placements;
 pub mod reports;
 pub mod sessions;
 pub mod setup;
+pub mod shortlists;
 pub mod stages;
 pub mod submissions;
 pub mod tasks;
@@ -82,6 +83,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     notifications::configure(cfg);
     documents::configure(cfg);
     two_factor::configure(cfg);
+    shortlists::configure(cfg);
 }
 
 /// Every route as (method, path pattern): the isolation and header tests walk this list and fail
@@ -107,6 +109,7 @@ pub fn all() -> Vec<(&'static str, &'static str)> {
         notifications::ROUTES,
         documents::ROUTES,
         two_factor::ROUTES,
+        shortlists::ROUTES,
     ]
     .concat()
 }

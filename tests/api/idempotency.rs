@@ -4,7 +4,10 @@
 
 use chrono::TimeDelta;
 use diesel::prelude::*;
-use nextgig::db::schema::{activities, agency_contractors, clients, idempotency_keys, jobs, tasks};
+use nextgig::db::schema::{
+    activities, agency_contractors, clients, contacts, idempotency_keys, interviews, jobs, offers, outside_submissions,
+    shortlists, submission_events, tasks,
+};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
@@ -106,6 +109,85 @@ async fn a_double_submitted_create_form_makes_one_record_and_both_answers_lead_t
     let place = same_place(&double_submit(&rita, &contractor, &log, &[("body", "Spoke about the Globex role")]).await);
     assert_eq!(place, contractor);
     assert_eq!(count_where(&app, "note", "Spoke about the Globex role").await, 1);
+}
+
+#[tokio::test]
+async fn double_submitted_shortlists_interviews_notes_offers_contacts_and_outside_submissions_each_make_one() {
+    let app = crate::helpers::spawn_app().await;
+    let (desk, submission, contact) = crate::shortlists::ready(&app).await;
+    let rita = &desk.recruiter;
+    let (job, sub) = (desk.job_id, format!("/submissions/{submission}"));
+
+    // The contractor's own note of an outside submission.
+    let jane = crate::pipeline::contractor_joins(&app, &desk).await;
+    let changes = [("client_name", "Initech"), ("client_domain", "initech.example"), ("submitted_on", "2026-11-20")];
+    let place = same_place(&double_submit(&jane, "/me/outside", "/me/outside", &changes).await);
+    assert_eq!(place, "/me/outside");
+    let count: i64 = app
+        .with_db(|c| {
+            outside_submissions::table.filter(outside_submissions::client_name.eq("Initech")).count().get_result(c)
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // A shortlist: one saved, one email to the client contact.
+    let include = format!("e{submission}_include");
+    let contact_id = contact.to_string();
+    let changes = [("contact", contact_id.as_str()), (include.as_str(), "1")];
+    let new_list = format!("/jobs/{job}/shortlists/new");
+    let place = same_place(&double_submit(rita, &new_list, &format!("/jobs/{job}/shortlists"), &changes).await);
+    assert!(place.starts_with("/shortlists/"), "{place}");
+    let lists: i64 =
+        app.with_db(move |c| shortlists::table.filter(shortlists::job_id.eq(job)).count().get_result(c)).await.unwrap();
+    assert_eq!(lists, 1);
+    app.deliver_mail().await;
+    let emails = app.emails().into_iter().filter(|e| e.to == "cleo@globex.example").count();
+    assert_eq!(emails, 1, "the client is emailed once");
+
+    // An interview scheduled on the submission page.
+    let changes = [("date", "2027-03-15"), ("time", "10:00")];
+    let place = same_place(&double_submit(rita, &sub, &format!("{sub}/interviews"), &changes).await);
+    assert_eq!(place, format!("{sub}#interviews"));
+    let count: i64 = app
+        .with_db(move |c| interviews::table.filter(interviews::submission_id.eq(submission)).count().get_result(c))
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // A note on the submission.
+    let place =
+        same_place(&double_submit(rita, &sub, &format!("{sub}/updates"), &[("body", "Chased the client")]).await);
+    assert_eq!(place, sub);
+    let count: i64 = app
+        .with_db(|c| {
+            submission_events::table.filter(submission_events::body.eq("Chased the client")).count().get_result(c)
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // An offer.
+    let changes = [("offer_rate", "95"), ("offer_start", "2027-02-01"), ("offer_end", "2027-07-31")];
+    let place =
+        same_place(&double_submit(rita, &format!("{sub}/offers/new"), &format!("{sub}/offers"), &changes).await);
+    assert_eq!(place, format!("{sub}#offers-heading"));
+    let count: i64 = app
+        .with_db(move |c| offers::table.filter(offers::submission_id.eq(submission)).count().get_result(c))
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // A client contact.
+    let client = format!("/clients/{}", desk.client_id);
+    let changes = [("name", "Dora Double")];
+    let place = same_place(
+        &double_submit(rita, &format!("{client}/contacts/new"), &format!("{client}/contacts"), &changes).await,
+    );
+    assert_eq!(place, format!("{client}#contacts"));
+    let count: i64 =
+        app.with_db(|c| contacts::table.filter(contacts::name.eq("Dora Double")).count().get_result(c)).await.unwrap();
+    assert_eq!(count, 1);
 }
 
 #[tokio::test]

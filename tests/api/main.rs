@@ -34,6 +34,7 @@ mod reports;
 mod search;
 mod sessions;
 mod setup;
+mod shortlists;
 mod stages;
 mod tasks;
 mod two_factor;

@@ -35,6 +35,8 @@ const PUBLIC: &[&str] = &[
     "/still-available/{token}",
     "/unsubscribe/{token}",
     "/calendar/{token}.ics",
+    "/s/{token}",
+    "/s/{token}/cv/{entry}",
 ];
 
 /// Beta's records, which Acme's staff and Acme's contractor try to reach.
@@ -166,6 +168,7 @@ async fn beta_records(app: &TestApp) -> (Foreign, TestClient) {
         ("placements", placement),
         ("admin/stages", stage),
         ("documents", agency_document),
+        ("shortlists", crate::shortlists::foreign_shortlist(app, beta.agency_id, beta.job_id).await),
         ("me/documents", own_document),
     ]);
     (Foreign { ids }, joe)
