@@ -114,6 +114,11 @@ pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::Bytes
 
 /// Notes a refused form in the audit log (best effort: a failure here changes nothing).
 pub async fn record_failure(req: &HttpRequest, session: &Session) {
+    record_refusal(req, session, "csrf.failed").await;
+}
+
+/// Notes a refused request in the audit log as `action`, with the method and path (best effort).
+pub async fn record_refusal(req: &HttpRequest, session: &Session, action: &'static str) {
     let Some(app) = req.app_data::<web::Data<AppState>>().cloned() else { return };
     let user = session.user();
     let (ip, user_agent) = session.client();
@@ -121,5 +126,5 @@ pub async fn record_failure(req: &HttpRequest, session: &Session) {
         Actor { user_id: user.as_ref().map(|u| u.id), agency_id: user.and_then(|u| u.agency_id), ip, user_agent };
     let detail = format!("{} {}", req.method(), req.path());
     let now = app.clock.now();
-    let _ = app.db(move |conn| audit::record(conn, &actor, Event::new("csrf.failed", detail), now)).await;
+    let _ = app.db(move |conn| audit::record(conn, &actor, Event::new(action, detail), now)).await;
 }

@@ -121,6 +121,13 @@ fn where_to_return(req: &HttpRequest) -> String {
     }
 }
 
+/// Refuses a signed-in user a page their kind of account or role may not open, and notes the
+/// refusal in the audit log.
+async fn deny(req: &HttpRequest, session: &Session, why: &'static str) -> AppError {
+    csrf::record_refusal(req, session, "access.denied").await;
+    AppError::Forbidden(why)
+}
+
 impl FromRequest for Staff {
     type Error = AppError;
     type Future = ExtractFuture<Self>;
@@ -128,11 +135,12 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = Session::from_request(req, payload);
         let next = where_to_return(req);
+        let req = req.clone();
         Box::pin(async move {
             let session = session.await?;
             let Some(user) = session.user() else { return Err(AppError::SignInRequired { next }) };
             let Some(scope) = user.agency_scope().filter(|_| user.kind == KIND_STAFF) else {
-                return Err(AppError::Forbidden("This page is for agency staff."));
+                return Err(deny(&req, &session, "This page is for agency staff.").await);
             };
             let actor = actor_for(&session);
             Ok(Staff { session, user, scope, actor })
@@ -146,10 +154,11 @@ impl FromRequest for Admin {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let staff = Staff::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             let staff = staff.await?;
             if staff.user.role() != Some(Role::Admin) {
-                return Err(AppError::Forbidden("Only your agency's admins can open this page."));
+                return Err(deny(&req, &staff.session, "Only your agency's admins can open this page.").await);
             }
             Ok(Admin(staff))
         })
@@ -163,11 +172,12 @@ impl FromRequest for ContractorAccount {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = Session::from_request(req, payload);
         let next = where_to_return(req);
+        let req = req.clone();
         Box::pin(async move {
             let session = session.await?;
             let Some(user) = session.user() else { return Err(AppError::SignInRequired { next }) };
             if user.kind != KIND_CONTRACTOR {
-                return Err(AppError::Forbidden("These pages belong to contractors' own accounts."));
+                return Err(deny(&req, &session, "These pages belong to contractors' own accounts.").await);
             }
             let actor = actor_for(&session);
             Ok(ContractorAccount { session, user, actor })

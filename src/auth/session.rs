@@ -317,6 +317,8 @@ pub async fn middleware(
         (insert, update, state.set_cookie.take(), state.clear_cookie)
     };
     let lifetime = config.session_absolute();
+    // Only the last-seen time is due (nothing the user would miss if it waits for a later request).
+    let touch_only = insert.is_none() && update.as_ref().is_some_and(|(_, _, flash)| flash.is_none());
     if insert.is_some() || update.is_some() {
         let saved = app
             .db(move |conn| {
@@ -330,9 +332,17 @@ pub async fn middleware(
                 Ok(())
             })
             .await;
-        if let Err(e) = saved {
-            let request = response.request().clone();
-            return Ok(ServiceResponse::new(request, actix_web::ResponseError::error_response(&e)));
+        match saved {
+            // A locked or unreachable database does not turn a page already made into an error
+            // for the sake of the last-seen time: reads keep working (SECURITY.md, promise 11).
+            Err(AppError::Unavailable(cause)) if touch_only => {
+                tracing::warn!(%cause, "the session's last-seen time was not saved");
+            }
+            Err(e) => {
+                let request = response.request().clone();
+                return Ok(ServiceResponse::new(request, actix_web::ResponseError::error_response(&e)));
+            }
+            Ok(()) => {}
         }
     }
 

@@ -340,10 +340,12 @@ where
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(e) => {
-            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
-            Err(e)
-        }
+        Err(e) => match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+            // A connection lost mid-transaction (a database restart) cannot roll back: the cause
+            // is what matters (it answers 503), and the pool drops the broken connection.
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

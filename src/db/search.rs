@@ -24,15 +24,30 @@ pub struct Document<'a> {
     pub notes: &'a str,
 }
 
+/// SQL for the text of a record's current CV (the newest CV among the agency's uploads for the
+/// record and the linked profile's own; `''` when none or unread); `id` is the record id's
+/// placeholder. CV words rank below every other column.
+macro_rules! current_cv_text {
+    ($id:literal) => {
+        concat!(
+            "COALESCE((SELECT d.text_content FROM documents d, agency_contractors r WHERE r.id = ",
+            $id,
+            " AND d.kind = 'cv' AND ((d.agency_contractor_id = r.id AND d.agency_id = r.agency_id) \
+             OR d.profile_id = r.profile_id) ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '')"
+        )
+    };
+}
+
 /// Writes (or rewrites) a record's index entry.
 pub fn index_contractor(conn: &mut DbConnection, doc: &Document<'_>) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => {
             diesel::sql_query("DELETE FROM contractor_search WHERE rowid = ?").bind::<BigInt, _>(doc.id).execute(c)?;
-            diesel::sql_query(format!(
+            diesel::sql_query(concat!(
                 "INSERT INTO contractor_search (rowid, name, headline, summary, skills, notes, cv) \
-                 VALUES (?, ?, ?, ?, ?, ?, {})",
-                current_cv_text("?")
+                 VALUES (?, ?, ?, ?, ?, ?, ",
+                current_cv_text!("?"),
+                ")"
             ))
             .bind::<BigInt, _>(doc.id)
             .bind::<Text, _>(doc.name)
@@ -44,14 +59,14 @@ pub fn index_contractor(conn: &mut DbConnection, doc: &Document<'_>) -> QueryRes
             .execute(c)?;
         }
         DbConnection::Postgresql(c) => {
-            diesel::sql_query(format!(
+            diesel::sql_query(concat!(
                 "INSERT INTO contractor_search (agency_contractor_id, agency_id, document) VALUES ($1, $2, \
                  setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'A') || \
                  setweight(to_tsvector('simple', $5), 'B') || setweight(to_tsvector('simple', $6), 'C') || \
                  setweight(to_tsvector('simple', $7), 'D') || \
-                 setweight(to_tsvector('simple', {}), 'D')) \
-                 ON CONFLICT (agency_contractor_id) DO UPDATE SET document = EXCLUDED.document",
-                current_cv_text("$1")
+                 setweight(to_tsvector('simple', ",
+                current_cv_text!("$1"),
+                "), 'D')) ON CONFLICT (agency_contractor_id) DO UPDATE SET document = EXCLUDED.document"
             ))
             .bind::<BigInt, _>(doc.id)
             .bind::<BigInt, _>(doc.agency_id)
@@ -64,17 +79,6 @@ pub fn index_contractor(conn: &mut DbConnection, doc: &Document<'_>) -> QueryRes
         }
     }
     Ok(())
-}
-
-/// SQL for the text of a record's current CV (the newest CV among the agency's uploads for the
-/// record and the linked profile's own; `''` when none or unread); `id` is the record id's
-/// placeholder. CV words rank below every other column.
-fn current_cv_text(id: &str) -> String {
-    format!(
-        "COALESCE((SELECT d.text_content FROM documents d, agency_contractors r WHERE r.id = {id} \
-         AND d.kind = 'cv' AND ((d.agency_contractor_id = r.id AND d.agency_id = r.agency_id) \
-         OR d.profile_id = r.profile_id) ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '')"
-    )
 }
 
 /// Removes a record's index entry.
@@ -330,7 +334,7 @@ where
     let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
     select_list(&mut sql, filters);
     from_where(&mut sql, filters);
-    let rate_key = "COALESCE(ac.rate_hourly_minor, 9223372036854775807)";
+    const RATE_KEY: &str = "COALESCE(ac.rate_hourly_minor, 9223372036854775807)";
     let mut offset = 0;
     match (sort, cursor) {
         (Sort::Relevance, Some(Cursor::Offset(n))) => offset = *n,
@@ -343,8 +347,10 @@ where
                 .push("))");
         }
         (Sort::Rate, Some(Cursor::Rate(key, id))) => {
-            sql.push(&format!(" AND ({rate_key} > ")).bind(Bind::Int(*key));
-            sql.push(&format!(" OR ({rate_key} = "))
+            sql.push(" AND (").push(RATE_KEY).push(" > ").bind(Bind::Int(*key));
+            sql.push(" OR (")
+                .push(RATE_KEY)
+                .push(" = ")
                 .bind(Bind::Int(*key))
                 .push(" AND ac.id > ")
                 .bind(Bind::Int(*id))

@@ -11,6 +11,14 @@ use diesel::sqlite::Sqlite;
 
 use crate::db::DbConnection;
 
+/// The session user's unread notices, counted inside the session query (a correlated subquery
+/// diesel's DSL cannot say).
+pub(crate) fn unread_notices() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql(
+        "(SELECT COUNT(*) FROM notices WHERE notices.user_id = sessions.user_id AND notices.read_at IS NULL)",
+    )
+}
+
 /// A value bound to a placeholder.
 #[derive(Clone, Debug)]
 pub(crate) enum Bind {
@@ -37,8 +45,9 @@ impl Sql {
         Self { text: String::with_capacity(1024), binds: Vec::new(), postgres }
     }
 
-    /// Appends SQL text (never user input).
-    pub(crate) fn push(&mut self, sql: &str) -> &mut Self {
+    /// Appends SQL text. Only text fixed at compile time: a value can reach the statement only as a
+    /// bound placeholder ([`Sql::bind`]).
+    pub(crate) fn push(&mut self, sql: &'static str) -> &mut Self {
         self.text.push_str(sql);
         self
     }

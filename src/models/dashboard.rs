@@ -314,7 +314,7 @@ impl Part<'_> {
 }
 
 /// Writes ` AND <column> = owner` in the viewer's own view.
-fn owned(sql: &mut Sql, column: &str, owner: Option<i64>) {
+fn owned(sql: &mut Sql, column: &'static str, owner: Option<i64>) {
     if let Some(owner) = owner {
         sql.push(" AND ").push(column).push(" = ").bind(Bind::Int(owner));
     }

@@ -5,8 +5,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{agencies, sessions, users};
+use crate::db::{DbConnection, sql};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::user::Role;
@@ -90,13 +90,6 @@ const USER_COLUMNS: UserColumns = (
     users::disabled_at,
 );
 
-/// The session user's unread notices, counted inside the session query.
-fn unread_notices() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
-    diesel::dsl::sql(
-        "(SELECT COUNT(*) FROM notices WHERE notices.user_id = sessions.user_id AND notices.read_at IS NULL)",
-    )
-}
-
 /// What a new session row holds.
 #[derive(Clone, Debug)]
 pub struct NewSession<'a> {
@@ -130,7 +123,12 @@ impl SessionRecord {
         let row = sessions::table
             .left_join(users::table.left_join(agencies::table))
             .filter(sessions::token_hash.eq(token_hash))
-            .select((SessionRecord::as_select(), USER_COLUMNS.nullable(), agencies::name.nullable(), unread_notices()))
+            .select((
+                SessionRecord::as_select(),
+                USER_COLUMNS.nullable(),
+                agencies::name.nullable(),
+                sql::unread_notices(),
+            ))
             .first::<(SessionRecord, Option<UserRow>, Option<String>, i64)>(conn)
             .optional()?;
         Ok(row.map(|(record, user, agency_name, unread_notices)| {

@@ -102,6 +102,8 @@ pub async fn start_browser(phone: bool) -> Option<Browser> {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("browserName".into(), json!("chrome"));
     capabilities.insert("goog:chromeOptions".into(), options);
+    // The console is kept, so a test can read what the page reported (CSP violations, errors).
+    capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     let url = format!("http://127.0.0.1:{port}");
     let mut last_error = String::new();
     // chromedriver needs a moment to listen; Chromium's first start takes a few seconds more.
@@ -185,9 +187,32 @@ impl Browser {
         }
     }
 
+    /// The browser console's messages since the last call (chromedriver's log endpoint).
+    pub async fn console_messages(&self) -> Vec<String> {
+        let entries = self.client.issue_cmd(ConsoleLog).await.expect("the browser console");
+        entries
+            .as_array()
+            .map(|all| all.iter().filter_map(|e| e["message"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
     /// Ends the WebDriver session, so Chromium exits cleanly; chromedriver is killed on drop.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// chromedriver's "get log" command for the browser console.
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(json!({"type": "browser"}).to_string()))
     }
 }
 
@@ -419,7 +444,7 @@ async fn a_contractor_joins_and_keeps_availability_current_on_a_360px_phone() {
 }
 
 /// Signs the browser in (from wherever it is).
-async fn browser_sign_in(browser: &Browser, base: &str, email: &str) {
+pub async fn browser_sign_in(browser: &Browser, base: &str, email: &str) {
     browser.open(&format!("{base}/login")).await;
     browser.fill("f-email", email).await;
     browser.fill("f-password", PASSWORD).await;

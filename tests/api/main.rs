@@ -32,6 +32,7 @@ mod placements;
 mod portal;
 mod reports;
 mod search;
+mod security;
 mod sessions;
 mod setup;
 mod shortlists;

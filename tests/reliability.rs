@@ -1,0 +1,861 @@
+//! Process-level reliability (SECURITY.md, promises 10 and 11), against the real binary:
+//!
+//! - **kill**: writers add tasks with idempotency keys while the server is killed (`SIGKILL`) at
+//!   random moments and restarted on the same database; every acknowledged write is there once,
+//!   retried writes did not duplicate, SQLite's `integrity_check` is ok. On both backends.
+//! - **database restart**: PostgreSQL stopped and started again under load: 503s during the
+//!   outage, every request answered within seconds, full recovery within seconds, the app never
+//!   exits.
+//! - **lock**: an outside SQLite writer holds the lock past `busy_timeout`: writes get 503, reads
+//!   keep working, and everything recovers.
+//! - **drain**: `SIGTERM` while requests are in flight: all finish, then the process exits with 0.
+//!
+//! The binary is `NEXTGIG_BIN` (CI points it at the release build); without it each test says so
+//! and passes, so a plain `cargo test` stays fast. PostgreSQL runs in a private cluster these
+//! tests create, start, stop and remove themselves (initdb and pg_ctl from `NEXTGIG_PG_BIN`, or
+//! the newest `/usr/lib/postgresql/*/bin`; as root, they run as the `postgres` user), on a free
+//! loopback port: the machine's own cluster is never touched. Without PostgreSQL binaries those
+//! tests skip, unless `NEXTGIG_REQUIRE_POSTGRES=1` (CI), which makes that a failure.
+//!
+//! `NEXTGIG_BIN=target/release/nextgig cargo test --test reliability -- --nocapture`
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use nextgig::auth::password::hash_now;
+use nextgig::db::schema::{sessions, tasks};
+use nextgig::db::{DatabaseTarget, DbConnection};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+const PASSWORD: &str = "marble-otter-violin-42";
+const EMAIL: &str = "ada@acme.test";
+/// The server's wait for a busy SQLite database (`SQLITE_BUSY_TIMEOUT_MS` in `src/db`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest any request may take while the database is down or locked: the 5 s pool and
+/// busy timeouts, plus slack for a loaded machine.
+const ANSWER_WITHIN: Duration = Duration::from_secs(8);
+
+/// The tests share two cores and measure time: one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn binary(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("NEXTGIG_BIN") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => {
+            eprintln!("SKIPPED {test}: set NEXTGIG_BIN to a build of nextgig (CI uses the release build)");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+// ---------------------------------------------------------------------------------------------
+// A private PostgreSQL cluster.
+
+/// A PostgreSQL cluster of our own in a temporary folder, on a free loopback port; stopped and
+/// removed when dropped.
+struct Cluster {
+    bin: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
+    port: u16,
+    as_postgres: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// A new running cluster, or `None` (and a message) when PostgreSQL is not installed.
+    fn create(test: &str) -> Option<Self> {
+        let bin = std::env::var_os("NEXTGIG_PG_BIN").map(PathBuf::from).or_else(|| {
+            let mut found: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path().join("bin"))
+                .filter(|bin| bin.join("pg_ctl").is_file())
+                .collect();
+            found.sort_by_key(|p| p.parent().and_then(|v| v.file_name()?.to_str()?.parse::<u32>().ok()).unwrap_or(0));
+            found.pop()
+        });
+        let Some(bin) = bin.filter(|b| b.join("pg_ctl").is_file()) else {
+            assert!(
+                std::env::var("NEXTGIG_REQUIRE_POSTGRES").is_err(),
+                "{test}: no PostgreSQL binaries (set NEXTGIG_PG_BIN to the folder of initdb and pg_ctl)"
+            );
+            eprintln!("SKIPPED {test}: no PostgreSQL binaries; set NEXTGIG_PG_BIN to the folder of initdb and pg_ctl");
+            return None;
+        };
+        let dir = tempfile::Builder::new().prefix("nextgig-reliability-pg").tempdir().unwrap();
+        let as_postgres = is_root();
+        if as_postgres {
+            let status = Command::new("chown").arg("postgres:").arg(dir.path()).status().unwrap();
+            assert!(status.success(), "chown of the cluster folder to postgres");
+        }
+        let cluster = Self {
+            data: dir.path().join("data"),
+            log: dir.path().join("postgres.log"),
+            port: free_port(),
+            bin,
+            as_postgres,
+            _dir: dir,
+        };
+        let data = cluster.data.to_str().unwrap().to_string();
+        cluster.run("initdb", &["-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        cluster.start();
+        Some(cluster)
+    }
+
+    /// Runs a PostgreSQL tool (as the postgres user when we are root); fails the test if it fails.
+    fn run(&self, tool: &str, args: &[&str]) {
+        let path = self.bin.join(tool);
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let output = command.args(args).current_dir("/").stdin(Stdio::null()).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{tool} {args:?} failed: {}{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+            fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    fn pg_ctl(&self, action: &str, extra: &[&str]) {
+        let (data, log) = (self.data.to_str().unwrap().to_string(), self.log.to_str().unwrap().to_string());
+        let mut args = vec!["-D", &data, "-l", &log, "-w", "-t", "60"];
+        args.extend_from_slice(extra);
+        args.push(action);
+        self.run("pg_ctl", &args);
+    }
+
+    fn start(&self) {
+        let socket_dir = self.data.parent().unwrap().to_str().unwrap().to_string();
+        let options = format!("-p {} -c listen_addresses=127.0.0.1 -k {socket_dir}", self.port);
+        self.pg_ctl("start", &["-o", &options]);
+    }
+
+    /// A fast shutdown: open connections are cut, as in a restart or failover.
+    fn stop(&self) {
+        self.pg_ctl("stop", &["-m", "fast"]);
+    }
+
+    fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// A new database in the cluster; its URL.
+    fn database(&self, name: &str) -> String {
+        let mut admin = diesel::pg::PgConnection::establish(&self.admin_url()).expect("the private cluster answers");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.data.to_str().unwrap().to_string();
+        let path = self.bin.join("pg_ctl");
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let _ = command.args(["-D", &data, "-m", "immediate", "-w", "stop"]).stdout(Stdio::null()).status();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process.
+
+/// Migrates the database and creates an agency whose admin is [`EMAIL`].
+fn prepare(url: &str) {
+    let mut conn = connect(url);
+    nextgig::db::run_migrations(&mut conn).expect("migrations");
+    let hash = hash_now(PASSWORD).unwrap();
+    nextgig::models::setup::create_agency(
+        &mut conn,
+        "Acme Staffing",
+        "Ada Admin",
+        EMAIL,
+        &hash,
+        Utc::now().naive_utc(),
+    )
+    .expect("an agency");
+}
+
+fn connect(url: &str) -> DbConnection {
+    DatabaseTarget::parse(url).and_then(|t| t.connect()).expect("a connection")
+}
+
+/// `nextgig serve` on a fixed loopback port, restartable on the same database.
+struct Server {
+    binary: PathBuf,
+    database_url: String,
+    port: u16,
+    address: String,
+    dir: PathBuf,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Server {
+    async fn start(binary: &Path, database_url: &str, dir: &Path) -> Self {
+        let port = free_port();
+        let mut server = Self {
+            binary: binary.to_path_buf(),
+            database_url: database_url.to_string(),
+            port,
+            address: format!("http://127.0.0.1:{port}"),
+            dir: dir.to_path_buf(),
+            log: dir.join("server.log"),
+            child: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    fn spawn(&mut self) {
+        let out = fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let child = Command::new(&self.binary)
+            .arg("serve")
+            .env_clear()
+            .envs([
+                ("DATABASE_URL", self.database_url.as_str()),
+                ("BIND", &format!("127.0.0.1:{}", self.port)),
+                ("BASE_URL", &self.address),
+                ("MAIL_DIR", self.dir.join("mail").to_str().unwrap()),
+                ("WORKERS", "2"),
+                ("RUST_LOG", "info"),
+            ])
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binary.display()));
+        self.child = Some(child);
+    }
+
+    /// Starts the process (again) and waits until `/readyz` answers.
+    async fn restart(&mut self) {
+        let started = Instant::now();
+        self.spawn();
+        loop {
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                // (The port of a killed process can take a moment to be free again.)
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "the server exited ({status}):\n{}",
+                    self.log_text()
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                self.spawn();
+                continue;
+            }
+            if let Ok(r) = reqwest::get(format!("{}/readyz", self.address)).await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the server never got ready:\n{}", self.log_text());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// SIGKILL: no shutdown at all.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM: the orderly stop a service manager asks for.
+    fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Still running?
+    fn running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
+    /// Waits up to `patience` for the process to exit on its own.
+    async fn exit_status(&mut self, patience: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < patience {
+            if let Some(status) = self.child.as_mut()?.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            let log = self.log_text();
+            eprintln!("--- warnings and errors of the server log ---");
+            for line in log.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(40) {
+                eprintln!("{line}");
+            }
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!("--- end of the server log ---");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A signed-in user.
+
+/// A response, read whole.
+struct Page {
+    status: StatusCode,
+    location: String,
+    session: Option<String>,
+    text: String,
+}
+
+impl Page {
+    /// The value of the hidden field `name` (the CSRF token, the idempotency key).
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.text.find(&marker).unwrap_or_else(|| panic!("no {name} on:\n{}", self.text)) + marker.len();
+        self.text[start..].split('"').next().unwrap().to_string()
+    }
+}
+
+/// A browser signed in as [`EMAIL`], with a bound on every request.
+#[derive(Clone)]
+struct User {
+    http: reqwest::Client,
+    address: String,
+    cookie: String,
+}
+
+impl User {
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
+    async fn send(request: reqwest::RequestBuilder) -> Result<Page, reqwest::Error> {
+        let response = request.send().await?;
+        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let prefix = format!("{}=", nextgig::auth::session::COOKIE);
+        let session = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix(&prefix).map(|rest| rest.split(';').next().unwrap_or("").to_string()));
+        let status = response.status();
+        Ok(Page { status, location, session, text: response.text().await? })
+    }
+
+    /// Signs in (retrying while the server is down).
+    async fn sign_in(address: &str) -> Self {
+        let http = Self::client();
+        let started = Instant::now();
+        loop {
+            assert!(started.elapsed() < Duration::from_secs(60), "could not sign in");
+            let attempt = async {
+                let form = Self::send(http.get(format!("{address}/login"))).await?;
+                let (Some(anonymous), StatusCode::OK) = (form.session.clone(), form.status) else { return Ok(None) };
+                let fields = [("email", EMAIL), ("password", PASSWORD), ("csrf_token", &form.hidden("csrf_token"))];
+                let request = http
+                    .post(format!("{address}/login"))
+                    .header(COOKIE, format!("{}={anonymous}", nextgig::auth::session::COOKIE))
+                    .form(&fields);
+                let done = Self::send(request).await?;
+                Ok::<_, reqwest::Error>(done.session.filter(|_| done.status == StatusCode::SEE_OTHER))
+            };
+            if let Ok(Some(cookie)) = attempt.await {
+                return Self { http, address: address.to_string(), cookie };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn with_cookie(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header(COOKIE, format!("{}={}", nextgig::auth::session::COOKIE, self.cookie))
+    }
+
+    async fn get(&self, path: &str) -> Result<Page, reqwest::Error> {
+        Self::send(self.with_cookie(self.http.get(format!("{}{path}", self.address)))).await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Result<Page, reqwest::Error> {
+        let request = self.with_cookie(self.http.post(format!("{}{path}", self.address)).form(fields));
+        Self::send(request).await
+    }
+
+    /// The new-task form's CSRF token and idempotency key (retrying while the server is down).
+    async fn task_form(&self) -> (String, String) {
+        let started = Instant::now();
+        loop {
+            if let Ok(page) = self.get("/tasks/new").await
+                && page.status == StatusCode::OK
+            {
+                return (page.hidden("csrf_token"), page.hidden("idempotency_key"));
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the task form never came back");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// What one writer did.
+#[derive(Debug, Default)]
+struct Writes {
+    /// Titles of the tasks whose creation was answered with success.
+    acknowledged: Vec<String>,
+    /// How many of those needed more than one attempt (sent again with the same key).
+    retried: usize,
+    /// Answers that were neither success nor 503 (must stay empty).
+    unexpected: Vec<String>,
+    /// Requests that found no server (refused, reset): none unless the server was killed.
+    transport_errors: usize,
+    /// 503 answers.
+    unavailable: usize,
+    /// The longest a request took to be answered (or to fail).
+    slowest: Duration,
+}
+
+/// Adds tasks `{prefix}-{n}` until `stop`, each with the form's idempotency key, resending a
+/// write that got no success with the same key until it does.
+async fn writer(address: String, prefix: String, stop: Arc<AtomicBool>) -> Writes {
+    let user = User::sign_in(&address).await;
+    let mut writes = Writes::default();
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let title = format!("{prefix}-{n}");
+        let (csrf, key) = user.task_form().await;
+        let fields = [
+            ("title", title.as_str()),
+            ("due_on", "2027-01-04"),
+            ("assignee_id", ""),
+            ("idempotency_key", key.as_str()),
+            ("csrf_token", csrf.as_str()),
+        ];
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let sent = Instant::now();
+            let answer = user.post("/tasks", &fields).await;
+            writes.slowest = writes.slowest.max(sent.elapsed());
+            match answer {
+                Ok(page) if page.status == StatusCode::SEE_OTHER => break,
+                Ok(page) if page.status == StatusCode::SERVICE_UNAVAILABLE => writes.unavailable += 1,
+                Ok(page) => writes.unexpected.push(format!(
+                    "{} {}",
+                    page.status,
+                    page.text.chars().take(300).collect::<String>()
+                )),
+                Err(_) => writes.transport_errors += 1,
+            }
+            assert!(started.elapsed() < Duration::from_secs(90), "{title} was never acknowledged");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        writes.retried += usize::from(attempts > 1);
+        writes.acknowledged.push(title);
+        n += 1;
+    }
+    writes
+}
+
+/// How many tasks have each title starting with `prefix`.
+fn stored_titles(url: &str, prefix: &str) -> std::collections::HashMap<String, i64> {
+    let rows: Vec<(String, i64)> = tasks::table
+        .filter(tasks::title.like(format!("{prefix}-%")))
+        .group_by(tasks::title)
+        .select((tasks::title, diesel::dsl::count_star()))
+        .load(&mut connect(url))
+        .unwrap();
+    rows.into_iter().collect()
+}
+
+/// Every acknowledged title once, no title twice; returns (acknowledged, retried).
+fn assert_each_once(url: &str, prefix: &str, all: &[Writes]) -> (usize, usize) {
+    let stored = stored_titles(url, prefix);
+    let acknowledged: Vec<&String> = all.iter().flat_map(|w| &w.acknowledged).collect();
+    let lost: Vec<_> = acknowledged.iter().filter(|t| !stored.contains_key(t.as_str())).collect();
+    let doubled: Vec<_> = stored.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(doubled.is_empty(), "stored more than once: {doubled:?}");
+    // Every write was acknowledged in the end (writers resend until it is): nothing else is there.
+    assert_eq!(stored.len(), acknowledged.len(), "only acknowledged writes are stored");
+    (acknowledged.len(), all.iter().map(|w| w.retried).sum())
+}
+
+fn sqlite_integrity(path: &Path) -> String {
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let mut conn = diesel::sqlite::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn).unwrap();
+    rows.into_iter().map(|r| r.integrity_check).collect::<Vec<_>>().join("; ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// kill
+
+const KILLS: usize = 10;
+const WRITERS: usize = 4;
+
+/// Writers against a server killed [`KILLS`] times; returns what they did.
+async fn kill_under_load(binary: &Path, url: &str, dir: &Path) -> Vec<Writes> {
+    let mut server = Server::start(binary, url, dir).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| tokio::spawn(writer(server.address.clone(), format!("kill-w{w}"), stop.clone())))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..KILLS {
+        tokio::time::sleep(Duration::from_millis(rand::random_range(200..1500))).await;
+        server.kill();
+        server.restart().await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for writer in writers {
+        all.push(writer.await.expect("a writer panicked"));
+    }
+    server.terminate();
+    assert!(server.exit_status(Duration::from_secs(40)).await.is_some_and(|s| s.success()));
+    for writes in &all {
+        assert!(writes.unexpected.is_empty(), "{:?}", writes.unexpected);
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_the_server_under_write_load_loses_and_duplicates_nothing_on_sqlite() {
+    let Some(binary) = binary("killing_the_server_under_write_load_loses_and_duplicates_nothing_on_sqlite") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nextgig.db");
+    let url = format!("sqlite://{}", file.display());
+    prepare(&url);
+    let all = kill_under_load(&binary, &url, dir.path()).await;
+    let (acknowledged, retried) = assert_each_once(&url, "kill", &all);
+    assert_eq!(sqlite_integrity(&file), "ok");
+    assert!(acknowledged >= 4 * KILLS, "enough writes to mean something: {acknowledged}");
+    println!(
+        "kill on SQLite: {KILLS} kills, {acknowledged} acknowledged writes ({retried} resent after a kill), \
+         0 lost, 0 duplicated, integrity_check ok"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_the_server_under_write_load_loses_and_duplicates_nothing_on_postgres() {
+    let test = "killing_the_server_under_write_load_loses_and_duplicates_nothing_on_postgres";
+    let Some(binary) = binary(test) else { return };
+    let _serial = SERIAL.lock().await;
+    let Some(cluster) = Cluster::create(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.database("nextgig_kill");
+    prepare(&url);
+    let all = kill_under_load(&binary, &url, dir.path()).await;
+    let (acknowledged, retried) = assert_each_once(&url, "kill", &all);
+    assert!(acknowledged >= 4 * KILLS, "enough writes to mean something: {acknowledged}");
+    println!(
+        "kill on PostgreSQL: {KILLS} kills, {acknowledged} acknowledged writes ({retried} resent after a kill), \
+         0 lost, 0 duplicated"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// database restart
+
+/// One request's outcome, `at` seconds into the test.
+#[derive(Clone, Debug)]
+struct Answer {
+    at: Duration,
+    took: Duration,
+    status: Option<StatusCode>,
+}
+
+/// Reads `/tasks` in a loop until `stop`, noting every answer.
+async fn reader(user: User, started: Instant, stop: Arc<AtomicBool>) -> Vec<Answer> {
+    let mut answers = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let sent = Instant::now();
+        let status = user.get("/tasks").await.ok().map(|p| p.status);
+        answers.push(Answer { at: sent - started, took: sent.elapsed(), status });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgresql_restart_under_load_gives_quick_503s_then_recovers_by_itself() {
+    let test = "a_postgresql_restart_under_load_gives_quick_503s_then_recovers_by_itself";
+    let Some(binary) = binary(test) else { return };
+    let _serial = SERIAL.lock().await;
+    let Some(cluster) = Cluster::create(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.database("nextgig_restart");
+    prepare(&url);
+    let mut server = Server::start(&binary, &url, dir.path()).await;
+    let started = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        let user = User::sign_in(&server.address).await;
+        readers.push(tokio::spawn(reader(user, started, stop.clone())));
+    }
+    let writers: Vec<_> =
+        (0..2).map(|w| tokio::spawn(writer(server.address.clone(), format!("restart-w{w}"), stop.clone()))).collect();
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let down = started.elapsed();
+    cluster.stop();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(server.running(), "the app exited while its database was down:\n{}", server.log_text());
+    cluster.start();
+    let up = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut answers = Vec::new();
+    for reader in readers {
+        answers.extend(reader.await.unwrap());
+    }
+    let mut writes = Vec::new();
+    for writer in writers {
+        writes.push(writer.await.unwrap());
+    }
+    assert!(server.running(), "the app exited:\n{}", server.log_text());
+
+    // Every request had an answer (no transport error: the app never went away), 200 or 503
+    // only, and within seconds.
+    let odd: Vec<_> = answers
+        .iter()
+        .filter(|a| !matches!(a.status, Some(StatusCode::OK | StatusCode::SERVICE_UNAVAILABLE)))
+        .collect();
+    assert!(odd.is_empty(), "answers other than 200 and 503: {odd:?}");
+    for w in &writes {
+        assert!(w.unexpected.is_empty(), "{:?}", w.unexpected);
+        assert_eq!(w.transport_errors, 0, "a write found no server");
+        assert!(w.slowest < ANSWER_WITHIN, "a write waited {:?}", w.slowest);
+    }
+    let slowest = answers.iter().map(|a| a.took).max().unwrap();
+    assert!(slowest < ANSWER_WITHIN, "a read waited {slowest:?}");
+    let outage: Vec<_> = answers.iter().filter(|a| a.status == Some(StatusCode::SERVICE_UNAVAILABLE)).collect();
+    assert!(!outage.is_empty(), "the outage was answered with 503");
+    assert!(outage.iter().all(|a| a.at + a.took >= down), "503s only once the database was down: {outage:?}");
+    // Recovered by itself within seconds of the database's return: nothing but success after.
+    let first_success =
+        answers.iter().filter(|a| a.at >= up && a.status == Some(StatusCode::OK)).map(|a| a.at + a.took);
+    let recovered_in = first_success.min().expect("reads succeed again").saturating_sub(up);
+    let last_failure = outage.iter().map(|a| a.at + a.took).max().unwrap();
+    let recovered_after = last_failure.saturating_sub(up);
+    assert!(recovered_after < Duration::from_secs(5), "503s went on {recovered_after:?} after the database was back");
+    let after: Vec<_> = answers.iter().filter(|a| a.at > last_failure).collect();
+    assert!(after.len() >= 10, "reads went on after the recovery: {}", after.len());
+    let (acknowledged, retried) = assert_each_once(&url, "restart", &writes);
+    println!(
+        "database restart: down for {:?}; {} reads, {} answered 503 (slowest answer {slowest:?}); the first read \
+         succeeded {recovered_in:?} after the database was back, the last 503 ended {recovered_after:?} after it; \
+         {acknowledged} writes acknowledged ({retried} resent), 0 lost, 0 duplicated",
+        up - down,
+        answers.len(),
+        outage.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// lock and drain (SQLite)
+
+/// Holds SQLite's write lock from another process's point of view (a connection of our own)
+/// for `hold`, on a thread; `taken` is true once it is held.
+fn hold_write_lock(file: &Path, hold: Duration) -> (std::thread::JoinHandle<()>, Arc<AtomicBool>) {
+    let path = file.to_str().unwrap().to_string();
+    let taken = Arc::new(AtomicBool::new(false));
+    let flag = taken.clone();
+    let thread = std::thread::spawn(move || {
+        let mut conn = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE").unwrap();
+        conn.batch_execute("UPDATE agencies SET name = name").unwrap();
+        flag.store(true, Ordering::SeqCst);
+        std::thread::sleep(hold);
+        conn.batch_execute("COMMIT").unwrap();
+    });
+    (thread, taken)
+}
+
+async fn until(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outside_writer_holding_the_sqlite_lock_gives_503_on_writes_while_reads_work() {
+    let Some(binary) = binary("an_outside_writer_holding_the_sqlite_lock_gives_503_on_writes_while_reads_work") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nextgig.db");
+    let url = format!("sqlite://{}", file.display());
+    prepare(&url);
+    let server = Server::start(&binary, &url, dir.path()).await;
+    let user = User::sign_in(&server.address).await;
+    let (csrf, key) = user.task_form().await;
+    let fields = [
+        ("title", "Written after the lock"),
+        ("due_on", "2027-01-04"),
+        ("idempotency_key", key.as_str()),
+        ("csrf_token", csrf.as_str()),
+    ];
+
+    // Another user whose session's last-seen time is due to be written (once a minute).
+    let idle = User::sign_in(&server.address).await;
+    let hash = nextgig::models::token::hash(&idle.cookie);
+    diesel::update(sessions::table.filter(sessions::token_hash.eq(hash)))
+        .set(sessions::last_seen_at.eq(Utc::now().naive_utc() - chrono::TimeDelta::minutes(5)))
+        .execute(&mut connect(&url))
+        .unwrap();
+
+    let (holder, taken) = hold_write_lock(&file, BUSY_TIMEOUT + Duration::from_secs(4));
+    until(&taken).await;
+    let sent = Instant::now();
+    let (write, read, idle_read) = tokio::join!(
+        user.post("/tasks", &fields),
+        async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let sent = Instant::now();
+            (user.get("/tasks").await.unwrap(), sent.elapsed())
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let sent = Instant::now();
+            (idle.get("/tasks").await.unwrap(), sent.elapsed())
+        }
+    );
+    let write = write.unwrap();
+    let waited = sent.elapsed();
+    assert_eq!(write.status, StatusCode::SERVICE_UNAVAILABLE, "{}", write.text);
+    assert!(waited >= BUSY_TIMEOUT - Duration::from_millis(500), "it waited for the lock first: {waited:?}");
+    assert!(waited < ANSWER_WITHIN, "and then answered: {waited:?}");
+    assert!(write.text.contains("503") || write.text.to_lowercase().contains("try again"), "{}", write.text);
+    let (read, read_took) = read;
+    assert_eq!(read.status, StatusCode::OK, "reads go on while the lock is held: {}", read.text);
+    assert!(read_took < Duration::from_secs(1), "at once: {read_took:?}");
+    // The other's last-seen time could not be written: the page is shown all the same.
+    let (idle_read, idle_took) = idle_read;
+    assert_eq!(idle_read.status, StatusCode::OK, "a read whose session touch is due: {}", idle_read.text);
+    assert!(idle_took < ANSWER_WITHIN, "{idle_took:?}");
+    assert!(taken.load(Ordering::SeqCst) && !holder.is_finished(), "the lock was still held");
+    holder.join().unwrap();
+
+    // The lock is gone: the same form (same key) goes through, once.
+    let again = user.post("/tasks", &fields).await.unwrap();
+    assert_eq!((again.status, again.location.as_str()), (StatusCode::SEE_OTHER, "/tasks"), "{}", again.text);
+    let repeated = user.post("/tasks", &fields).await.unwrap();
+    assert_eq!((repeated.status, repeated.location.as_str()), (StatusCode::SEE_OTHER, "/tasks"));
+    let stored: i64 =
+        tasks::table.filter(tasks::title.eq("Written after the lock")).count().get_result(&mut connect(&url)).unwrap();
+    assert_eq!(stored, 1);
+    println!(
+        "lock: a write waited {waited:?} then got 503; a read took {read_took:?}, one whose session's last-seen \
+         time was due {idle_took:?} (200); after the lock, saved once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
+    let Some(binary) = binary("sigterm_lets_requests_in_flight_finish_then_exits_cleanly") else { return };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nextgig.db");
+    let url = format!("sqlite://{}", file.display());
+    prepare(&url);
+    let mut server = Server::start(&binary, &url, dir.path()).await;
+    let mut forms = Vec::new();
+    for n in 0..4 {
+        let user = User::sign_in(&server.address).await;
+        let (csrf, key) = user.task_form().await;
+        forms.push((user, format!("drain-{n}"), csrf, key));
+    }
+    // Slow requests: each waits for a lock held from outside for 2 s.
+    let (holder, taken) = hold_write_lock(&file, Duration::from_secs(2));
+    until(&taken).await;
+    let in_flight: Vec<_> = forms
+        .into_iter()
+        .map(|(user, title, csrf, key)| {
+            tokio::spawn(async move {
+                let fields = [
+                    ("title", title.as_str()),
+                    ("due_on", "2027-01-04"),
+                    ("idempotency_key", &key),
+                    ("csrf_token", &csrf),
+                ];
+                user.post("/tasks", &fields).await.map(|p| p.status)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = Instant::now();
+    server.terminate();
+    for request in in_flight {
+        let status = request.await.unwrap();
+        assert_eq!(status.ok(), Some(StatusCode::SEE_OTHER), "a request in flight at SIGTERM finished");
+    }
+    holder.join().unwrap();
+    let status = server.exit_status(Duration::from_secs(40)).await.expect("the server exits after draining");
+    let took = asked.elapsed();
+    assert!(status.success(), "a clean exit after SIGTERM: {status}\n{}", server.log_text());
+    let stored = stored_titles(&url, "drain");
+    assert_eq!(stored.len(), 4, "{stored:?}");
+    assert!(stored.values().all(|n| *n == 1));
+    println!("drain: 4 requests in flight at SIGTERM all answered 303; exit code 0 after {took:?}");
+}
