@@ -13,6 +13,7 @@ pub mod datagen;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod fuzzing;
 pub mod jobs;
 pub mod mail;
 pub mod models;
