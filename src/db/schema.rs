@@ -514,6 +514,7 @@ diesel::table! {
         decision_ip -> Nullable<Text>,
         decision_user_agent -> Nullable<Text>,
         valid_until -> Nullable<Timestamp>,
+        withdrawn_at -> Nullable<Timestamp>,
     }
 }
 

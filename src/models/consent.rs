@@ -63,6 +63,8 @@ pub struct Consent {
     pub decision_ip: Option<String>,
     pub decision_user_agent: Option<String>,
     pub valid_until: Option<NaiveDateTime>,
+    /// When the contractor withdrew an approval.
+    pub withdrawn_at: Option<NaiveDateTime>,
 }
 
 impl Consent {
@@ -526,13 +528,15 @@ pub fn open_by_token(conn: &mut DbConnection, secret: &str, now: NaiveDateTime) 
     person_view(conn, consent, now)
 }
 
-/// Approve or decline.
+/// Approve or decline a request; withdraw an approval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// "Yes, put me forward."
     Approve,
     /// "No."
     Decline,
+    /// "I approved, but do not put me forward for this role after all."
+    Withdraw,
 }
 
 impl Decision {
@@ -541,7 +545,17 @@ impl Decision {
         match value {
             "approve" => Ok(Self::Approve),
             "decline" => Ok(Self::Decline),
+            "withdraw" => Ok(Self::Withdraw),
             _ => Err(AppError::invalid("decision", "Choose approve or decline.")),
+        }
+    }
+
+    /// The consent status the decision leads to.
+    fn status(self) -> &'static str {
+        match self {
+            Self::Approve => "approved",
+            Self::Decline => "declined",
+            Self::Withdraw => "withdrawn",
         }
     }
 }
@@ -555,9 +569,12 @@ pub struct Decider {
     pub user_agent: String,
 }
 
-/// Records the contractor's decision on a pending, unexpired request (once). Approving records a
-/// representation at the client; if another agency represented them there, that one ends — the
-/// contractor chose. Declining closes nothing by itself: the recruiter sees the answer.
+/// Records the contractor's decision on a pending, unexpired request (once), or the withdrawal
+/// of an approval. Approving records a representation at the client; if another agency
+/// represented them there, that one ends — the contractor chose. Declining closes nothing by
+/// itself: the recruiter sees the answer. Withdrawing ends the representation, so the submission
+/// cannot go (or go again) to the client until the contractor approves a new request; a placed
+/// contractor cannot withdraw (the agency ends a placement).
 pub fn decide(
     conn: &mut DbConnection,
     consent_id: i64,
@@ -567,15 +584,30 @@ pub fn decide(
 ) -> Result<Consent, AppError> {
     db::write(conn, |conn| {
         let consent = find_row(conn, consent_id)?;
-        match consent.state(&now) {
-            "pending" => {}
-            "expired" => {
+        let scope = AgencyScope::of(consent.agency_id);
+        let sub = submission::find(conn, scope, consent.submission_id)?;
+        let current = stage::find(conn, scope, sub.stage_id)?;
+        let (expected, refusal) = match (decision, consent.state(&now)) {
+            (Decision::Withdraw, "approved") if current.category == "placed" => {
                 return Err(AppError::invalid(
                     "decision",
-                    "This request has expired. The agency can send you a new one.",
+                    "You were placed in this role, so consent cannot be withdrawn here: talk to the agency about ending the placement.",
                 ));
             }
-            _ => return Err(AppError::invalid("decision", "You already answered this request.")),
+            (Decision::Withdraw, "approved") => ("approved", None),
+            (Decision::Withdraw, "pending") => {
+                ("approved", Some("You have not approved this request yet: decline it instead."))
+            }
+            (Decision::Withdraw, "withdrawn") => ("approved", Some("You already withdrew your consent for this role.")),
+            (Decision::Withdraw, _) => {
+                ("approved", Some("This consent has already ended: there is nothing to withdraw."))
+            }
+            (_, "pending") => ("pending", None),
+            (_, "expired") => ("pending", Some("This request has expired. The agency can send you a new one.")),
+            (_, _) => ("pending", Some("You already answered this request.")),
+        };
+        if let Some(refusal) = refusal {
+            return Err(AppError::invalid("decision", refusal));
         }
         // Only the person asked is recorded as the decider (a staff member who opens the link
         // while signed in is not).
@@ -588,80 +620,52 @@ pub fn decide(
                 .optional()?,
             None => None,
         };
-        let (status, valid_until) = match decision {
-            Decision::Approve => ("approved", Some(now + TimeDelta::days(i64::from(consent.exclusivity_days)))),
-            Decision::Decline => ("declined", None),
-        };
-        let updated =
-            diesel::update(consents::table.filter(consents::id.eq(consent.id)).filter(consents::status.eq("pending")))
+        let unchanged = consents::table.filter(consents::id.eq(consent.id)).filter(consents::status.eq(expected));
+        let updated = if decision == Decision::Withdraw {
+            diesel::update(unchanged)
+                .set((consents::status.eq(decision.status()), consents::withdrawn_at.eq(Some(now))))
+                .execute(conn)?
+        } else {
+            let valid_until =
+                (decision == Decision::Approve).then(|| now + TimeDelta::days(i64::from(consent.exclusivity_days)));
+            diesel::update(unchanged)
                 .set((
-                    consents::status.eq(status),
+                    consents::status.eq(decision.status()),
                     consents::decided_at.eq(Some(now)),
                     consents::decided_by.eq(decided_by),
                     consents::decision_ip.eq(Some(&decider.ip)),
                     consents::decision_user_agent.eq(Some(decider.user_agent.chars().take(300).collect::<String>())),
                     consents::valid_until.eq(valid_until),
                 ))
-                .execute(conn)?;
+                .execute(conn)?
+        };
         if updated != 1 {
             return Err(AppError::invalid("decision", "You already answered this request."));
         }
-        if let (Decision::Approve, Some(domain), Some(until)) = (decision, &consent.client_domain, valid_until) {
-            // Representations past their exclusivity no longer count.
-            diesel::update(
-                representations::table
-                    .filter(representations::person_key.eq(&consent.person_key))
-                    .filter(representations::client_domain.eq(domain))
-                    .filter(representations::ended_at.is_null())
-                    .filter(representations::ends_at.le(now)),
-            )
-            .set((
-                representations::ended_at.eq(Some(now)),
-                representations::ended_reason.eq(Some("exclusivity lapsed")),
-            ))
-            .execute(conn)?;
-            // The contractor chose this agency: any other active representation there ends.
-            diesel::update(
-                representations::table
-                    .filter(representations::person_key.eq(&consent.person_key))
-                    .filter(representations::client_domain.eq(domain))
-                    .filter(representations::ended_at.is_null()),
-            )
-            .set((
-                representations::ended_at.eq(Some(now)),
-                representations::ended_reason.eq(Some("the contractor chose another agency")),
-            ))
-            .execute(conn)?;
-            // The unique index allows one active row per person and client: a racing approval
-            // for the same person and client fails here and rolls back.
-            let inserted = diesel::insert_into(representations::table)
-                .values((
-                    representations::person_key.eq(&consent.person_key),
-                    representations::client_domain.eq(domain),
-                    representations::agency_id.eq(consent.agency_id),
-                    representations::submission_id.eq(consent.submission_id),
-                    representations::consent_id.eq(consent.id),
-                    representations::started_at.eq(now),
-                    representations::ends_at.eq(until),
-                ))
-                .execute(conn);
-            match inserted {
-                Ok(_) => {}
-                Err(e) if db::is_unique_violation(&e) => {
-                    return Err(AppError::invalid(
-                        "decision",
-                        "Another decision for this company was recorded at the same moment. Reload the page and try again.",
-                    ));
-                }
-                Err(e) => return Err(e.into()),
+        match decision {
+            Decision::Approve => {
+                let approved = find_row(conn, consent.id)?;
+                represent(conn, &approved, now)?;
             }
+            Decision::Withdraw => {
+                end_representations(conn, sub.id, "the contractor withdrew consent", now)?;
+            }
+            Decision::Decline => {}
         }
-        let scope = AgencyScope::of(consent.agency_id);
-        let sub = submission::find(conn, scope, consent.submission_id)?;
-        let current = stage::find(conn, scope, sub.stage_id)?;
-        let body = match decision {
-            Decision::Approve => format!("Consent approved for {} at {}", consent.job_title, consent.client_shown),
-            Decision::Decline => format!("Consent declined for {} at {}", consent.job_title, consent.client_shown),
+        let (job, client) = (&consent.job_title, &consent.client_shown);
+        let (kind, action, verb, body) = match decision {
+            Decision::Approve => {
+                ("consent_approved", "consent.approved", "approved", format!("Consent approved for {job} at {client}"))
+            }
+            Decision::Decline => {
+                ("consent_declined", "consent.declined", "declined", format!("Consent declined for {job} at {client}"))
+            }
+            Decision::Withdraw => (
+                "consent_withdrawn",
+                "consent.withdrawn",
+                "withdrew consent to",
+                format!("Consent withdrawn for {job} at {client}: do not put them forward for this role"),
+            ),
         };
         let actor = Actor {
             user_id: decided_by,
@@ -669,23 +673,60 @@ pub fn decide(
             ip: decider.ip.clone(),
             user_agent: decider.user_agent.clone(),
         };
-        let kind = if decision == Decision::Approve { "consent_approved" } else { "consent_declined" };
         submission::record_event(conn, &sub, NewEvent::new(kind, &body, true), &current, &actor, now)?;
-        notification::consent_decided(conn, &sub, decision == Decision::Approve, &body, now)?;
+        notification::consent_decided(conn, &sub, verb, &body, now)?;
         let agency_actor = Actor { agency_id: Some(consent.agency_id), ..actor };
-        audit::record(
-            conn,
-            &agency_actor,
-            Event::on(
-                if decision == Decision::Approve { "consent.approved" } else { "consent.declined" },
-                "consent",
-                consent.id,
-                body,
-            ),
-            now,
-        )?;
+        audit::record(conn, &agency_actor, Event::on(action, "consent", consent.id, body), now)?;
         find_row(conn, consent.id)
     })
+}
+
+/// Records the representation an approval (`consent`, just approved) starts at the client.
+fn represent(conn: &mut DbConnection, consent: &Consent, now: NaiveDateTime) -> Result<(), AppError> {
+    let (Some(domain), Some(until)) = (&consent.client_domain, consent.valid_until) else { return Ok(()) };
+    // Representations past their exclusivity no longer count.
+    diesel::update(
+        representations::table
+            .filter(representations::person_key.eq(&consent.person_key))
+            .filter(representations::client_domain.eq(domain))
+            .filter(representations::ended_at.is_null())
+            .filter(representations::ends_at.le(now)),
+    )
+    .set((representations::ended_at.eq(Some(now)), representations::ended_reason.eq(Some("exclusivity lapsed"))))
+    .execute(conn)?;
+    // The contractor chose this agency: any other active representation there ends.
+    diesel::update(
+        representations::table
+            .filter(representations::person_key.eq(&consent.person_key))
+            .filter(representations::client_domain.eq(domain))
+            .filter(representations::ended_at.is_null()),
+    )
+    .set((
+        representations::ended_at.eq(Some(now)),
+        representations::ended_reason.eq(Some("the contractor chose another agency")),
+    ))
+    .execute(conn)?;
+    // The unique index allows one active row per person and client: a racing approval for the
+    // same person and client fails here and rolls back.
+    let inserted = diesel::insert_into(representations::table)
+        .values((
+            representations::person_key.eq(&consent.person_key),
+            representations::client_domain.eq(domain),
+            representations::agency_id.eq(consent.agency_id),
+            representations::submission_id.eq(consent.submission_id),
+            representations::consent_id.eq(consent.id),
+            representations::started_at.eq(now),
+            representations::ends_at.eq(until),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if db::is_unique_violation(&e) => Err(AppError::invalid(
+            "decision",
+            "Another decision for this company was recorded at the same moment. Reload the page and try again.",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The id of the consent behind an emailed link.

@@ -271,18 +271,17 @@ pub fn consent_requested(
     Ok(())
 }
 
-/// The contractor answered: tell the submission's owner.
+/// The contractor approved, declined or withdrew consent (`verb`): tell the submission's owner.
 pub fn consent_decided(
     conn: &mut DbConnection,
     sub: &Submission,
-    approved: bool,
+    verb: &str,
     what: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let Some(owner) = sub.owner_id.or(sub.created_by) else { return Ok(()) };
     let Some(to) = Recipient::user(conn, owner)? else { return Ok(()) };
     let record = contractor::find(conn, AgencyScope::of(sub.agency_id), sub.contractor_id)?;
-    let verb = if approved { "approved" } else { "declined" };
     let note = Notification::new(
         CONSENT_DECISION,
         Some(sub.agency_id),

@@ -442,7 +442,7 @@ pub struct DecisionInput {
     pub decision: String,
 }
 
-/// `POST /me/consents/{id}` (`decision` = `approve` or `decline`).
+/// `POST /me/consents/{id}` (`decision` = `approve` or `decline`; `withdraw` for an approval).
 pub async fn decide(
     app: web::Data<AppState>,
     me: ContractorAccount,
@@ -470,10 +470,15 @@ pub async fn decide(
     };
     match outcome {
         Ok(consent) => {
-            let message = if consent.status == "approved" {
-                format!("Approved: {} may put you forward for {}.", consent.client_shown, consent.job_title)
-            } else {
-                format!("Declined: you will not be put forward for {}.", consent.job_title)
+            let message = match consent.status.as_str() {
+                "approved" => {
+                    format!("Approved: {} may put you forward for {}.", consent.client_shown, consent.job_title)
+                }
+                "withdrawn" => format!(
+                    "Consent withdrawn: you will not be put forward for {} at {}, and the agency has been told.",
+                    consent.job_title, consent.client_shown
+                ),
+                _ => format!("Declined: you will not be put forward for {}.", consent.job_title),
             };
             me.session.flash(Flash::success(message));
             Ok(pages::redirect("/me/consents"))

@@ -600,6 +600,112 @@ async fn in_the_portal_a_contractor_decides_her_own_requests_and_never_sees_anyo
     assert!(!detail.text.contains("Added to the pipeline"), "internal events stay internal");
 }
 
+/// The consent row of `submission`: (id, status, withdrawn).
+async fn consent_of(app: &TestApp, submission: i64) -> (i64, String, bool) {
+    use nextgig::db::schema::consents;
+    app.with_db(move |conn| {
+        let (id, status, at): (i64, String, Option<chrono::NaiveDateTime>) = consents::table
+            .filter(consents::submission_id.eq(submission))
+            .order(consents::id.desc())
+            .select((consents::id, consents::status, consents::withdrawn_at))
+            .first(conn)
+            .unwrap();
+        (id, status, at.is_some())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_contractor_withdraws_an_approval_the_agency_is_told_and_the_submission_goes_no_further() {
+    let app = spawn_app().await;
+    let desk = desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    let jane = contractor_joins(&app, &desk).await;
+    let submission = put_forward(&desk).await;
+    assert_eq!(ask_consent(&desk, submission, &[]).await.status, StatusCode::SEE_OTHER);
+    let (consent, _, _) = consent_of(&app, submission).await;
+    let action = format!("/me/consents/{consent}");
+
+    // Not approved yet: nothing to withdraw (declining is the answer), and nothing changes.
+    let early = jane.submit("/me/consents", &action, &[("decision", "withdraw")]).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", early.text);
+    assert!(early.text.contains("decline it instead"), "{}", early.text);
+    assert_eq!(consent_of(&app, submission).await, (consent, "pending".to_string(), false));
+
+    // Approved and sent to the client.
+    let approved = jane.submit("/me/consents", &action, &[("decision", "approve")]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
+    confirm_availability(&desk).await;
+    let submitted = stage_id(&app, desk.agency_id, "submitted").await;
+    assert_eq!(move_to(&desk, submission, submitted).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(representations_active(&app).await, 1);
+    let requests = jane.get("/me/consents").await;
+    assert!(requests.text.contains("Withdraw my consent"), "{}", requests.text);
+
+    // Jane changes her mind.
+    let withdrawn = jane.submit("/me/consents", &action, &[("decision", "withdraw")]).await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER, "{}", withdrawn.text);
+    let requests = jane.get(withdrawn.location()).await;
+    assert!(
+        requests.text.contains("Consent withdrawn: you will not be put forward for Rust Engineer at Globex Bank"),
+        "{}",
+        requests.text
+    );
+    assert!(requests.text.contains("You withdrew your consent"));
+    assert!(!requests.text.contains("Withdraw my consent"), "no second withdrawal is offered");
+    assert_eq!(consent_of(&app, submission).await, (consent, "withdrawn".to_string(), true));
+    assert_eq!(representations_active(&app).await, 0, "the representation at the client ends");
+    let mine = jane.get(&format!("/me/submissions/{submission}")).await;
+    assert!(mine.text.contains("Consent withdrawn for Rust Engineer at Globex Bank"), "{}", mine.text);
+
+    // The recruiter is told, and sees it on the submission and the pipeline board.
+    let notices: Vec<String> = app
+        .with_db(|conn| {
+            use nextgig::db::schema::notices;
+            notices::table.filter(notices::kind.eq("consent_decision")).select(notices::title).load(conn).unwrap()
+        })
+        .await;
+    assert!(notices.contains(&"Jane Doe withdrew consent to being put forward".to_string()), "{notices:?}");
+    let page = desk.recruiter.get(&format!("/submissions/{submission}")).await;
+    assert!(page.text.contains("Withdrawn by the contractor"), "{}", page.text);
+    assert!(page.text.contains("do not put them forward for this role"));
+    let board = desk.recruiter.get(&format!("/jobs/{}", desk.job_id)).await;
+    assert!(board.text.contains("Consent withdrawn"), "{}", board.text);
+    let audited = app
+        .with_db(|conn| {
+            use nextgig::db::schema::audit_log;
+            audit_log::table.filter(audit_log::action.eq("consent.withdrawn")).count().get_result::<i64>(conn).unwrap()
+        })
+        .await;
+    assert_eq!(audited, 1);
+
+    // The submission goes no further without a new approval.
+    let interview = stage_id(&app, desk.agency_id, "interview").await;
+    let refused = move_to(&desk, submission, interview).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("stage_id").unwrap().contains("not approved being put forward"));
+    assert_eq!(state_of(&app, submission).await.0, "submitted");
+
+    // Once is enough.
+    let again = jane.submit("/me/consents", &action, &[("decision", "withdraw")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text.contains("You already withdrew"), "{}", again.text);
+}
+
+#[tokio::test]
+async fn an_approval_given_by_the_emailed_link_can_be_withdrawn_there() {
+    let app = spawn_app().await;
+    let desk = desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    let submission = approved_submission(&app, &desk).await;
+    let link = consent_link(&app, &desk).await;
+    let page = app.client().get(&link).await;
+    assert!(page.text.contains("Withdraw my consent"), "{}", page.text);
+    let withdrawn = decide_by_link(&app, &link, "withdraw").await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+    assert!(withdrawn.text.contains("Your consent is withdrawn"), "{}", withdrawn.text);
+    assert_eq!(consent_of(&app, submission).await.1, "withdrawn");
+    assert_eq!(representations_active(&app).await, 0);
+}
+
 #[tokio::test]
 async fn bad_consent_request_input_is_shown_beside_the_fields_and_nothing_is_sent() {
     let app = spawn_app().await;

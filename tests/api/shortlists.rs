@@ -417,13 +417,16 @@ async fn a_contractor_whose_consent_is_withdrawn_disappears_from_an_open_shortli
     let (desk, submission, id, link) = sent(&app).await;
     let client = app.client();
     assert_eq!(client.get(&link).await.texts(".client-entry h2"), vec!["J. D.".to_string()]);
-    app.with_db(move |conn| {
-        diesel::update(consents::table.filter(consents::submission_id.eq(submission)))
-            .set(consents::status.eq("withdrawn"))
-            .execute(conn)
-            .unwrap();
-    })
-    .await;
+    // Jane withdraws the consent she gave by the emailed link.
+    let consent_link = crate::pipeline::consent_link(&app, &desk).await;
+    let withdrawn = crate::pipeline::decide_by_link(&app, &consent_link, "withdraw").await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+    let status: String = app
+        .with_db(move |conn| {
+            consents::table.filter(consents::submission_id.eq(submission)).select(consents::status).first(conn).unwrap()
+        })
+        .await;
+    assert_eq!(status, "withdrawn");
     let page = client.get(&link).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.texts(".client-entry h2").is_empty(), "{}", page.text);
