@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use askama::Template;
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
@@ -186,14 +186,41 @@ impl Answer {
 
     /// The proposed times as the client gave them ("Tue 1 Dec 2026 10:00 Europe/London").
     pub fn times_text(&self) -> Vec<String> {
+        self.proposals().into_iter().map(|p| p.text).collect()
+    }
+
+    /// The proposed times, each as the client gave it and as the schedule form's query
+    /// (`date`, `time` and `time_zone` in the client's zone).
+    pub fn proposals(&self) -> Vec<Proposal> {
         let tz: Tz = self.time_zone.as_deref().and_then(|z| z.parse().ok()).unwrap_or(Tz::UTC);
-        self.times().iter().map(|at| local_text(*at, tz)).collect()
+        self.times()
+            .into_iter()
+            .map(|at| {
+                let local = tz.from_utc_datetime(&at);
+                let query = format!(
+                    "date={}&time={}&time_zone={}",
+                    local.format("%Y-%m-%d"),
+                    local.format("%H:%M"),
+                    crate::pages::encode_query(tz.name())
+                );
+                Proposal { text: local_text(at, tz), query }
+            })
+            .collect()
     }
 
     /// The answer kind as shown.
     pub fn label(&self) -> &'static str {
         answer_label(&self.kind)
     }
+}
+
+/// An interview time the client proposed.
+#[derive(Clone, Debug)]
+pub struct Proposal {
+    /// As the client gave it ("Tue 1 Dec 2026 10:00 Europe/London").
+    pub text: String,
+    /// The query that opens the schedule form at this time.
+    pub query: String,
 }
 
 /// A UTC instant shown in `tz`, with the zone's name.

@@ -26,6 +26,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, post, resource};
     cfg.service(resource("/submissions/{id}/interviews").route(post().to(schedule)))
+        .service(resource("/submissions/{id}/interviews/new").route(get().to(new)))
         .service(resource("/interviews/{id}.ics").route(get().to(staff_ics)))
         .service(resource("/interviews/{id}/edit").route(get().to(edit)))
         .service(resource("/interviews/{id}/cancel").route(post().to(cancel)))
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// This resource's routes as (method, path pattern).
 pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/submissions/{id}/interviews"),
+    ("GET", "/submissions/{id}/interviews/new"),
     ("GET", "/interviews/{id}.ics"),
     ("GET", "/interviews/{id}/edit"),
     ("POST", "/interviews/{id}/cancel"),
@@ -63,6 +65,42 @@ struct NewPage {
     context: InterviewContext,
     iv_form: InterviewInput,
     iv_errors: FieldErrors,
+}
+
+/// Where the schedule form starts: a time someone proposed (a client, on a shortlist).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProposedTime {
+    /// YYYY-MM-DD in `time_zone`.
+    date: String,
+    /// HH:MM in `time_zone`.
+    time: String,
+    /// An IANA zone name.
+    time_zone: String,
+}
+
+/// `GET /submissions/{id}/interviews/new`: the schedule form on a page of its own, at the
+/// proposed time in the query when there is a well-formed one (else blank, in the recruiter's
+/// zone). Nothing is scheduled until the form is sent.
+pub async fn new(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    query: web::Query<ProposedTime>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let scope = staff.scope;
+    let context = app.db(move |conn| interview::context(conn, scope, id)).await?;
+    let layout = staff.session.layout(Section::Jobs);
+    let mut form = InterviewInput::blank(layout.time_zone());
+    let proposed = query.into_inner();
+    let well_formed = chrono::NaiveDate::parse_from_str(&proposed.date, "%Y-%m-%d").is_ok()
+        && chrono::NaiveTime::parse_from_str(&proposed.time, "%H:%M").is_ok()
+        && proposed.time_zone.parse::<chrono_tz::Tz>().is_ok();
+    if well_formed {
+        (form.date, form.time, form.time_zone) = (proposed.date, proposed.time, proposed.time_zone);
+    }
+    pages::html(&NewPage { layout, context, iv_form: form, iv_errors: FieldErrors::default() })
 }
 
 /// `POST /submissions/{id}/interviews`: schedules an interview; bad input comes back on the

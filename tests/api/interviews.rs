@@ -488,7 +488,7 @@ async fn another_agency_gets_404_on_every_interview_route_and_contractors_only_r
     let before = interview_snapshot(&app).await;
 
     let routes = staff_routes(&desks.acme_submission.to_string(), &interview.to_string());
-    assert_eq!(routes.len(), 6, "every staff route with an id");
+    assert_eq!(routes.len(), 7, "every staff route with an id");
     let missing = staff_routes("999999", "999999");
     let malformed = staff_routes("abc", "abc");
     for (((method, path, fields), (_, missing_path, _)), (_, malformed_path, _)) in

@@ -412,6 +412,84 @@ async fn each_answer_becomes_an_event_notifies_the_recruiter_and_moves_the_card_
 }
 
 #[tokio::test]
+async fn a_time_the_client_proposed_opens_the_schedule_form_at_that_time_and_becomes_the_interview() {
+    let app = spawn_app().await;
+    let (desk, submission, id, link) = sent(&app).await;
+    let fields = [
+        ("answer", "interested"),
+        ("time_1", "2026-12-01T10:00"),
+        ("time_2", "2026-12-02T14:30"),
+        ("time_zone", "Europe/Berlin"),
+    ];
+    let page = answer(&app.client(), &link, &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+
+    // The recruiter's shortlist page offers each proposed time; the second one opens the form.
+    let show = desk.recruiter.get(&format!("/shortlists/{id}")).await;
+    let links: Vec<String> = show
+        .html()
+        .select(&scraper::Selector::parse(".proposed-times a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(links.len(), 2, "{}", show.text);
+    let form = desk.recruiter.get(&links[1]).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert_eq!(form.input_value("date").as_deref(), Some("2026-12-02"));
+    assert_eq!(form.input_value("time").as_deref(), Some("14:30"));
+    let zone = form
+        .html()
+        .select(&scraper::Selector::parse(r#"select[name="time_zone"] option[selected]"#).unwrap())
+        .next()
+        .and_then(|o| o.value().attr("value").map(str::to_string));
+    assert_eq!(zone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(app.count("interviews").await, 0, "opening the form schedules nothing");
+
+    // Sent as it stands (plus a link): the interview is at the client's time.
+    let key = form.input_value("idempotency_key").unwrap();
+    let token = form.csrf_token();
+    let action = format!("/submissions/{submission}/interviews");
+    let sent = desk
+        .recruiter
+        .post_raw(
+            &action,
+            &[
+                ("date", "2026-12-02"),
+                ("time", "14:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("duration_minutes", "60"),
+                ("kind", "video"),
+                ("location", "https://meet.example/globex"),
+                ("interviewers", ""),
+                ("notes", ""),
+                ("idempotency_key", &key),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let (starts_at, zone): (chrono::NaiveDateTime, String) = app
+        .with_db(move |conn| {
+            use nextgig::db::schema::interviews;
+            interviews::table
+                .filter(interviews::submission_id.eq(submission))
+                .select((interviews::starts_at, interviews::time_zone))
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(starts_at.to_string(), "2026-12-02 13:30:00", "14:30 in Berlin is 13:30 UTC");
+    assert_eq!(zone, "Europe/Berlin");
+
+    // A malformed proposal opens a blank form; another agency's submission answers like a
+    // missing one.
+    let odd = desk.recruiter.get(&format!("/submissions/{submission}/interviews/new?date=tomorrow&time=25:99")).await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert_eq!(odd.input_value("date").as_deref(), Some(""));
+    let missing = desk.recruiter.get("/submissions/999999/interviews/new").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn a_contractor_whose_consent_is_withdrawn_disappears_from_an_open_shortlist() {
     let app = spawn_app().await;
     let (desk, submission, id, link) = sent(&app).await;
