@@ -4,7 +4,7 @@
 //! their profile and is seen by every agency linked to it. The newest CV is the current one: its
 //! text feeds the contractor search and the "skills found in the CV" hint.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -269,6 +269,42 @@ fn load_listed(
 /// first.
 pub fn for_record(conn: &mut DbConnection, record: &Contractor) -> Result<Vec<Listed>, AppError> {
     load_listed(conn, Some((record.agency_id, record.id)), record.profile_id)
+}
+
+/// The current CV of each of `records` (the newest CV among the agency's uploads for the record
+/// and the linked profile's own, as on the record's page), by record id, in one statement.
+pub fn current_cvs(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    records: &[Contractor],
+) -> Result<HashMap<i64, DocumentInfo>, AppError> {
+    if records.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    let profiles: Vec<i64> = records.iter().filter_map(|r| r.profile_id).collect();
+    let rows: Vec<DocumentInfo> = documents::table
+        .filter(documents::kind.eq("cv"))
+        .filter(
+            documents::agency_id
+                .eq(scope.agency_id())
+                .and(documents::agency_contractor_id.eq_any(&ids))
+                .or(documents::profile_id.eq_any(&profiles)),
+        )
+        .order((documents::created_at.desc(), documents::id.desc()))
+        .select(DocumentInfo::as_select())
+        .load(conn)?;
+    let mut current = HashMap::new();
+    for record in records {
+        let own = |d: &&DocumentInfo| {
+            d.agency_contractor_id == Some(record.id)
+                || (record.profile_id.is_some() && d.profile_id == record.profile_id)
+        };
+        if let Some(cv) = rows.iter().find(own) {
+            current.insert(record.id, cv.clone());
+        }
+    }
+    Ok(current)
 }
 
 /// A contractor's own documents, newest first.

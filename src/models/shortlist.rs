@@ -454,10 +454,12 @@ pub fn form_data(
         contractor::find_many(conn, scope, &ids)?.into_iter().map(|c| (c.id, c)).collect();
     let skills = contractor::skill_names(conn, &ids)?;
     let consented = consented(conn, &open.iter().map(|(s, _, _)| *s).collect::<Vec<_>>(), now)?;
+    let all: Vec<Contractor> = records.values().cloned().collect();
+    let cvs = document::current_cvs(conn, scope, &all)?;
     let mut candidates = Vec::new();
     for (submission_id, contractor_id, stage_name) in open {
         let Some(record) = records.get(&contractor_id).cloned() else { continue };
-        let cv = current_cv(conn, &record)?;
+        let cv = cvs.get(&record.id).map(|d| (d.id, d.file_name.clone(), d.text_status == "read"));
         candidates.push(Candidate {
             submission_id,
             skills: skills.get(&contractor_id).cloned().unwrap_or_default(),
@@ -492,14 +494,6 @@ fn consented(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> Result
         .select(consents::submission_id)
         .load(conn)?;
     Ok(rows.into_iter().collect())
-}
-
-/// The record's current CV: (id, file name, text read).
-fn current_cv(conn: &mut DbConnection, record: &Contractor) -> Result<Option<(i64, String, bool)>, AppError> {
-    Ok(document::for_record(conn, record)?
-        .into_iter()
-        .find(|d| d.info.kind == "cv")
-        .map(|d| (d.info.id, d.info.file_name, d.info.text_status == "read")))
 }
 
 /// A checked entry, ready to store.
