@@ -64,10 +64,8 @@ fn group(rows: Vec<Column>) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
-    let admin_url = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let admin_url = crate::helpers::postgres_admin_url()
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".to_string());
     let Some(postgres) = postgres_schema(&admin_url) else {
         assert!(std::env::var("CI").is_err(), "PostgreSQL must be reachable in CI ({admin_url})");
         eprintln!("skipped: no PostgreSQL at {admin_url} to compare the schemas with");

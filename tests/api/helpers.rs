@@ -35,8 +35,8 @@ pub enum TestDatabase {
 impl TestDatabase {
     /// A fresh, empty database of the configured kind.
     pub fn create() -> Self {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if admin_url.starts_with("postgres") => {
+        match postgres_admin_url() {
+            Some(admin_url) => {
                 let name = format!("nextgig_test_{}", nextgig::models::token::random_hex(8));
                 let mut conn = diesel::pg::PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is not reachable: {e}"));
@@ -44,7 +44,7 @@ impl TestDatabase {
                 let url = with_database(&admin_url, &name);
                 Self::Postgres { url, admin_url, name }
             }
-            _ => {
+            None => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("nextgig.db").display());
                 Self::Sqlite { url, _dir: dir }
@@ -68,6 +68,20 @@ impl Drop for TestDatabase {
             let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
+}
+
+/// TEST_DATABASE_URL when it names PostgreSQL, with `sslmode=disable` unless it sets a mode. The
+/// test server is on loopback, where TLS protects nothing; and libpq's OpenSSL cleans itself up
+/// when the process exits, which crashed the test binary now and then (SIGSEGV after every test
+/// had passed) while a connection pool's thread was still closing a TLS connection (the known
+/// libpq/OpenSSL exit race: diesel-rs/diesel#3441, sfackler/r2d2#137).
+pub fn postgres_admin_url() -> Option<String> {
+    let raw = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let mut url = url::Url::parse(&raw).expect("TEST_DATABASE_URL is a URL");
+    if !url.query_pairs().any(|(key, _)| key == "sslmode") {
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+    }
+    Some(url.to_string())
 }
 
 /// `admin_url` pointing at database `name`.
