@@ -524,3 +524,29 @@ async fn another_agency_gets_404_on_every_offer_and_placement_route() {
     // A still sees its own.
     assert_eq!(desk.recruiter.get(&format!("/placements/{placement}")).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_placed_contractor_cannot_withdraw_consent_and_nothing_changes() {
+    let app = spawn_app().await;
+    let desk = desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
+    let (submission, _) = placed(&app, &desk).await;
+    assert_eq!(state_of(&app, submission).await.0, "placed");
+    let link = crate::pipeline::consent_link(&app, &desk).await;
+    let refused = crate::pipeline::decide_by_link(&app, &link, "withdraw").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert!(refused.text.contains("You were placed in this role"), "{}", refused.text);
+    let (status, representations): (String, i64) = app
+        .with_db(move |conn| {
+            use nextgig::db::schema::{consents, representations};
+            let status = consents::table
+                .filter(consents::submission_id.eq(submission))
+                .select(consents::status)
+                .first(conn)
+                .unwrap();
+            let active =
+                representations::table.filter(representations::ended_at.is_null()).count().get_result(conn).unwrap();
+            (status, active)
+        })
+        .await;
+    assert_eq!((status.as_str(), representations), ("approved", 1));
+}
