@@ -369,18 +369,24 @@ impl Page {
         self.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_string))
     }
 
-    /// The body with every CSRF token blanked (to compare two pages).
+    /// The body with every CSRF token and idempotency key blanked (to compare two pages, or to
+    /// look for digits that must not be there).
     pub fn without_tokens(&self) -> String {
-        let mut out = String::with_capacity(self.text.len());
-        let mut rest = self.text.as_str();
-        while let Some(at) = rest.find("name=\"csrf_token\" value=\"") {
-            let start = at + "name=\"csrf_token\" value=\"".len();
-            out.push_str(&rest[..start]);
-            let end = rest[start..].find('"').map_or(rest.len(), |e| start + e);
-            rest = &rest[end..];
+        let mut text = self.text.clone();
+        // Both are random on every page: a create form's idempotency key could hold any digits.
+        for marker in ["name=\"csrf_token\" value=\"", "name=\"idempotency_key\" value=\""] {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(marker) {
+                let start = at + marker.len();
+                out.push_str(&rest[..start]);
+                let end = rest[start..].find('"').map_or(rest.len(), |e| start + e);
+                rest = &rest[end..];
+            }
+            out.push_str(rest);
+            text = out;
         }
-        out.push_str(rest);
-        out
+        text
     }
 }
 
