@@ -412,6 +412,8 @@ fn insert(conn: &mut DbConnection, desk: &mut Desk, planned: Vec<Planned>) -> an
                 (
                     c::available_on.eq(valid.available_on()),
                     c::availability_confirmed_at.eq(confirmed_at),
+                    c::availability_confirmed_by
+                        .eq(confirmed_at.map(|_| crate::models::contractor::CONFIRMED_BY_AGENCY)),
                     c::rate_floor_minor.eq(valid.rate_floor_minor),
                     c::rate_currency.eq(&valid.rate_currency),
                     c::rate_unit.eq(valid.rate_unit),

@@ -157,6 +157,7 @@ pub fn load_accounts(
             diesel::update(p::table.find(profile_id))
                 .set((
                     p::availability_confirmed_at.eq(Some(confirmed)),
+                    p::availability_confirmed_by.eq(Some(crate::models::contractor::CONFIRMED_BY_CONTRACTOR)),
                     // Someone who has not confirmed for longer than the reminder period got their
                     // one reminder when it fell due.
                     p::reminder_sent_at.eq(reminded),

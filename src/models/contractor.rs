@@ -73,6 +73,8 @@ pub struct Contractor {
     pub notice_days: Option<i32>,
     pub available_on: NaiveDate,
     pub availability_confirmed_at: Option<NaiveDateTime>,
+    /// Who confirmed it: `contractor` or `agency`.
+    pub availability_confirmed_by: Option<String>,
     pub rate_floor_minor: Option<i64>,
     pub rate_currency: Option<String>,
     pub rate_unit: Option<String>,
@@ -170,14 +172,24 @@ impl Contractor {
 
     /// "confirmed today", "confirmed 3 days ago", "never confirmed".
     pub fn confirmed_text(&self, now: &NaiveDateTime) -> String {
-        match self.confirmed_days_ago(now) {
-            None => "never confirmed".into(),
-            Some(0) => "confirmed today".into(),
-            Some(1) => "confirmed yesterday".into(),
+        let when = match self.confirmed_days_ago(now) {
+            None => return "never confirmed".into(),
+            Some(0) => "confirmed today".to_string(),
+            Some(1) => "confirmed yesterday".to_string(),
             Some(days) => format!("confirmed {days} days ago"),
+        };
+        match self.availability_confirmed_by.as_deref() {
+            Some(CONFIRMED_BY_CONTRACTOR) => format!("{when} by the contractor"),
+            _ => when,
         }
     }
 }
+
+/// `availability_confirmed_by` when the contractor confirmed (their portal, the reminder email).
+pub const CONFIRMED_BY_CONTRACTOR: &str = "contractor";
+/// `availability_confirmed_by` when the agency did (a recruiter who spoke with them, an edit, a
+/// placement).
+pub const CONFIRMED_BY_AGENCY: &str = "agency";
 
 /// The contractor form, as submitted (every field a string so it can be shown back).
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
@@ -721,6 +733,7 @@ pub fn create(
                 agency_contractors::created_by.eq(actor.user_id),
                 agency_contractors::created_at.eq(now),
                 agency_contractors::availability_confirmed_at.eq(Some(now)),
+                agency_contractors::availability_confirmed_by.eq(Some(CONFIRMED_BY_AGENCY)),
                 values(input, now),
             ))
             .returning(agency_contractors::id)
@@ -1012,7 +1025,10 @@ pub fn update(
         }
         if availability_changed {
             diesel::update(agency_contractors::table.find(id))
-                .set(agency_contractors::availability_confirmed_at.eq(Some(now)))
+                .set((
+                    agency_contractors::availability_confirmed_at.eq(Some(now)),
+                    agency_contractors::availability_confirmed_by.eq(Some(CONFIRMED_BY_AGENCY)),
+                ))
                 .execute(conn)?;
         }
         set_skills(conn, id, &input.skills, now)?;
@@ -1058,7 +1074,10 @@ pub fn confirm_availability(
     db::write(conn, |conn| {
         let current = find(conn, scope, id)?;
         diesel::update(agency_contractors::table.find(current.id))
-            .set(agency_contractors::availability_confirmed_at.eq(Some(now)))
+            .set((
+                agency_contractors::availability_confirmed_at.eq(Some(now)),
+                agency_contractors::availability_confirmed_by.eq(Some(CONFIRMED_BY_AGENCY)),
+            ))
             .execute(conn)?;
         audit::record(
             conn,

@@ -668,6 +668,7 @@ fn write_availability(
                 p::extension_likelihood.eq(&to.extension_likelihood),
                 p::available_on.eq(to.available_on),
                 p::availability_confirmed_at.eq(Some(now)),
+                p::availability_confirmed_by.eq(Some(contractor::CONFIRMED_BY_AGENCY)),
                 p::reminder_sent_at.eq(None::<NaiveDateTime>),
                 p::updated_at.eq(now),
                 p::version.eq(p::version + 1),
@@ -686,6 +687,7 @@ fn write_availability(
             c::extension_likelihood.eq(&to.extension_likelihood),
             c::available_on.eq(to.available_on),
             c::availability_confirmed_at.eq(Some(now)),
+            c::availability_confirmed_by.eq(Some(contractor::CONFIRMED_BY_AGENCY)),
             c::updated_at.eq(now),
             c::version.eq(c::version + 1),
         ))

@@ -36,6 +36,8 @@ pub struct Profile {
     pub notice_days: Option<i32>,
     pub available_on: NaiveDate,
     pub availability_confirmed_at: Option<NaiveDateTime>,
+    /// Who confirmed it: `contractor` or `agency`.
+    pub availability_confirmed_by: Option<String>,
     pub rate_floor_minor: Option<i64>,
     pub rate_currency: Option<String>,
     pub rate_unit: Option<String>,
@@ -170,6 +172,7 @@ pub fn create_for_user(
             contractor_profiles::notice_days.eq(notice),
             contractor_profiles::available_on.eq(available_on),
             contractor_profiles::availability_confirmed_at.eq(Some(now)),
+            contractor_profiles::availability_confirmed_by.eq(Some(contractor::CONFIRMED_BY_CONTRACTOR)),
             (
                 contractor_profiles::rate_floor_minor.eq(record.and_then(|r| r.rate_floor_minor)),
                 contractor_profiles::rate_currency.eq(record.and_then(|r| r.rate_currency.clone())),
@@ -228,6 +231,7 @@ pub fn sync_linked_records(conn: &mut DbConnection, profile: &Profile, now: Naiv
             c::notice_days.eq(profile.notice_days),
             c::available_on.eq(profile.available_on),
             c::availability_confirmed_at.eq(profile.availability_confirmed_at),
+            c::availability_confirmed_by.eq(&profile.availability_confirmed_by),
             (
                 c::rate_floor_minor.eq(if visible { profile.rate_floor_minor } else { None }),
                 c::rate_currency.eq(if visible { profile.rate_currency.clone() } else { None }),
@@ -398,6 +402,7 @@ pub fn update_availability(
                 contractor_profiles::location.eq(&location),
                 contractor_profiles::remote.eq(remote),
                 contractor_profiles::availability_confirmed_at.eq(Some(now)),
+                contractor_profiles::availability_confirmed_by.eq(Some(contractor::CONFIRMED_BY_CONTRACTOR)),
                 contractor_profiles::reminder_sent_at.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;
@@ -414,6 +419,7 @@ pub fn confirm_still_available(conn: &mut DbConnection, user_id: i64, now: Naive
         diesel::update(contractor_profiles::table.find(profile.id))
             .set((
                 contractor_profiles::availability_confirmed_at.eq(Some(now)),
+                contractor_profiles::availability_confirmed_by.eq(Some(contractor::CONFIRMED_BY_CONTRACTOR)),
                 contractor_profiles::reminder_sent_at.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;

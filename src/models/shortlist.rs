@@ -1029,8 +1029,10 @@ pub struct ClientEntry {
     pub bill_rate: Option<String>,
     /// "none", "full" or "redacted".
     pub cv: String,
-    /// Days since the contractor confirmed their availability.
+    /// Days since the availability was confirmed.
     pub confirmed_days_ago: Option<i64>,
+    /// Who confirmed it: `contractor` or `agency` (a recruiter with the contractor).
+    pub confirmed_by: Option<String>,
     /// "Immediately", "1 Feb 2027", …
     pub earliest_start: String,
     /// The client's earlier answers on this contractor.
@@ -1040,13 +1042,19 @@ pub struct ClientEntry {
 }
 
 impl ClientEntry {
-    /// "availability confirmed today by the contractor", "… 3 days ago …".
+    /// "Availability confirmed today by the contractor", "… 3 days ago by the recruiter", as it
+    /// was: the contractor's own confirmation is never claimed for the agency's.
     pub fn confirmed_text(&self) -> String {
-        match self.confirmed_days_ago {
-            Some(0) => "Availability confirmed today by the contractor".into(),
-            Some(1) => "Availability confirmed 1 day ago by the contractor".into(),
-            Some(days) => format!("Availability confirmed {days} days ago by the contractor"),
-            None => "Availability not confirmed".into(),
+        let when = match self.confirmed_days_ago {
+            Some(0) => "today".to_string(),
+            Some(1) => "1 day ago".to_string(),
+            Some(days) => format!("{days} days ago"),
+            None => return "Availability not confirmed".into(),
+        };
+        match self.confirmed_by.as_deref() {
+            Some(contractor::CONFIRMED_BY_CONTRACTOR) => format!("Availability confirmed {when} by the contractor"),
+            Some(_) => format!("Availability confirmed {when} by the recruiter, with the contractor"),
+            None => format!("Availability confirmed {when}"),
         }
     }
 }
@@ -1171,6 +1179,7 @@ fn client_view(conn: &mut DbConnection, list: &Shortlist, now: NaiveDateTime) ->
             pitch: entry.pitch.clone(),
             cv: if entry.document_id.is_some() { entry.cv.clone() } else { "none".into() },
             confirmed_days_ago: record.confirmed_days_ago(&now),
+            confirmed_by: record.availability_confirmed_by.clone(),
             earliest_start: earliest_start(record, today),
             answers: answers.remove(&entry.id).unwrap_or_default(),
             closed: sub.is_closed(),

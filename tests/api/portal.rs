@@ -170,10 +170,10 @@ async fn still_available_confirms_and_an_unlinked_agency_stops_seeing_updates() 
         c
     };
     let acme = app.signed_in("rita@acme.test").await;
-    assert_eq!(acme.get(&record).await.texts(".freshness-aging"), ["confirmed 20 days ago"]);
+    assert_eq!(acme.get(&record).await.texts(".freshness-aging"), ["confirmed 20 days ago by the contractor"]);
     assert!(jane.get("/me").await.text.contains("You confirmed 20 days ago"));
     jane.submit("/me", "/me/availability/confirm", &[]).await;
-    assert_eq!(acme.get(&record).await.texts(".freshness-fresh"), ["confirmed today"]);
+    assert_eq!(acme.get(&record).await.texts(".freshness-fresh"), ["confirmed today by the contractor"]);
     assert!(jane.get("/me").await.text.contains("You confirmed today"));
 
     let acme_agency_id = {

@@ -189,7 +189,8 @@ async fn the_link_shows_exactly_the_chosen_fields_and_no_hidden_canary() {
     let shown = page.texts(".client-entry h2");
     assert_eq!(shown, vec!["J. D.".to_string()], "one contractor, by initials");
     assert!(page.text.contains("Shipped a trading engine in Rust."));
-    assert!(page.text.contains("Availability confirmed today by the contractor"), "{}", page.text);
+    // Rita confirmed it (approved_submission): the page says so, never "by the contractor".
+    assert!(page.text.contains("Availability confirmed today by the recruiter, with the contractor"), "{}", page.text);
     assert!(page.text.contains("Earliest start"));
     assert!(page.texts(".skill-list li").contains(&"Rust".to_string()));
     // Hidden: the name, contact details, notes, the unchosen headline and bill rate, the rate
@@ -490,6 +491,30 @@ async fn a_time_the_client_proposed_opens_the_schedule_form_at_that_time_and_bec
 }
 
 #[tokio::test]
+async fn the_link_says_who_confirmed_the_availability_and_the_contractors_own_confirmation_shows_as_hers() {
+    let app = spawn_app().await;
+    let (desk, _submission, _id, link) = sent(&app).await;
+    let client = app.client();
+    let page = client.get(&link).await;
+    assert!(page.text.contains("Availability confirmed today by the recruiter, with the contractor"), "{}", page.text);
+    assert!(!page.text.contains("by the contractor<"), "{}", page.text);
+    // Jane makes an account (reviewing her availability as she joins); two days on she confirms
+    // in her portal that nothing changed.
+    crate::pipeline::contractor_joins(&app, &desk).await;
+    advance(&app, TimeDelta::days(2));
+    let jane = app.signed_in("jane@example.com").await;
+    let page = client.get(&link).await;
+    assert!(page.text.contains("Availability confirmed 2 days ago by the contractor"), "{}", page.text);
+    let confirmed = jane.submit("/me", "/me/availability/confirm", &[]).await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.text);
+    let page = client.get(&link).await;
+    assert!(page.text.contains("Availability confirmed today by the contractor"), "{}", page.text);
+    let rita = app.signed_in("rita@acme.test").await;
+    let record = rita.get(&format!("/contractors/{}", desk.contractor_id)).await;
+    assert!(record.text.contains("confirmed today by the contractor"), "{}", record.text);
+}
+
+#[tokio::test]
 async fn a_contractor_whose_consent_is_withdrawn_disappears_from_an_open_shortlist() {
     let app = spawn_app().await;
     let (desk, submission, id, link) = sent(&app).await;
@@ -586,7 +611,7 @@ async fn on_a_phone_the_client_says_interested_with_two_times_and_the_recruiters
     let app = spawn_app().await;
     let (desk, submission, _id, link) = sent(&app).await;
     browser.open(&link).await;
-    assert!(browser.text().await.contains("Availability confirmed today by the contractor"));
+    assert!(browser.text().await.contains("Availability confirmed today by the recruiter"));
     assert!(browser.content_width().await <= 360, "the shortlist fits the phone's width");
     let entry = app
         .with_db(move |conn| {

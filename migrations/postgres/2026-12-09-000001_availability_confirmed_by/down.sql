@@ -1,0 +1,2 @@
+ALTER TABLE agency_contractors DROP COLUMN availability_confirmed_by;
+ALTER TABLE contractor_profiles DROP COLUMN availability_confirmed_by;
