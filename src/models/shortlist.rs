@@ -1266,9 +1266,10 @@ pub enum CvView {
 }
 
 /// Removes contact details from CV text: the contractor's own email, phone and links wherever
-/// they appear, and anything shaped like an email address, a web address or a phone number.
+/// they appear, anything shaped like an email address, a web address or a phone number, and
+/// postal address lines (see [`is_address_line`]).
 pub fn redact(text: &str, known: &[String]) -> String {
-    let mut out = text.to_string();
+    let mut out = remove_address_lines(text);
     for value in known.iter().map(|v| v.trim()).filter(|v| v.chars().count() >= 3) {
         out = replace_ignoring_case(&out, value, "[removed]");
     }
@@ -1295,6 +1296,117 @@ pub fn redact(text: &str, known: &[String]) -> String {
         })
         .collect();
     remove_phone_numbers(&words.concat())
+}
+
+/// How many lines from the top count as the CV's header, where a street and a number or a
+/// postcode on a short line is taken for the contractor's own address.
+const HEADER_LINES: usize = 15;
+
+/// Replaces postal address lines with "[address removed]": a line labelled as an address
+/// anywhere, and in the header a short line with a street word and a house number, or with a
+/// postcode.
+fn remove_address_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(|(n, line)| {
+            let body = line.trim_end_matches(['\r', '\n']);
+            if is_address_line(body, n < HEADER_LINES) {
+                format!("[address removed]{}", &line[body.len()..])
+            } else {
+                line.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Street words in the languages CVs here are written in (compared lower-case, without a
+/// trailing dot).
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "way",
+    "close",
+    "court",
+    "place",
+    "square",
+    "terrace",
+    "crescent",
+    "boulevard",
+    "blvd",
+    "strasse",
+    "straße",
+    "str",
+    "weg",
+    "gasse",
+    "platz",
+    "allee",
+    "ring",
+    "damm",
+    "rue",
+    "avenida",
+    "calle",
+    "via",
+    "viale",
+    "piazza",
+    "laan",
+    "straat",
+    "gracht",
+    "plein",
+];
+
+/// Whether `line` reads as a postal address (`header`: it is near the top of the CV).
+fn is_address_line(line: &str, header: bool) -> bool {
+    let trimmed = line.trim();
+    let lower = trimmed.to_lowercase();
+    let labelled = ["address", "home address", "postal address", "adresse", "anschrift", "dirección", "indirizzo"]
+        .iter()
+        .any(|label| lower.strip_prefix(label).is_some_and(|rest| rest.trim_start().starts_with(':')));
+    if labelled {
+        return true;
+    }
+    if !header || trimmed.is_empty() || trimmed.chars().count() > 80 {
+        return false;
+    }
+    let words: Vec<&str> = lower.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    let house_number = words.iter().any(|w| {
+        let digits = w.chars().take_while(char::is_ascii_digit).count();
+        (1..=4).contains(&digits) && w.chars().skip(digits).all(|c| c.is_ascii_alphabetic() || c == '-') && w.len() <= 6
+    });
+    let street = words.iter().any(|w| {
+        let w = w.trim_end_matches('.');
+        STREET_WORDS.contains(&w)
+            || ["strasse", "straße", "str", "weg", "gasse", "platz"].iter().any(|s| w.ends_with(s))
+    });
+    (street && house_number) || has_postcode(trimmed)
+}
+
+/// A UK postcode ("NW1 6XE", "EC1A 1BB") or a US ZIP code after a state ("CA 94107").
+fn has_postcode(line: &str) -> bool {
+    let words: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    words.windows(2).any(|pair| {
+        let (outward, inward) = (pair[0], pair[1]);
+        let uk_outward = (2..=4).contains(&outward.len())
+            && outward.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && outward.chars().any(|c| c.is_ascii_digit())
+            && outward.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let uk_inward = inward.len() == 3 && {
+            let b = inward.as_bytes();
+            b[0].is_ascii_digit() && b[1].is_ascii_uppercase() && b[2].is_ascii_uppercase()
+        };
+        let us = outward.len() == 2
+            && outward.chars().all(|c| c.is_ascii_uppercase())
+            && inward.len() == 5
+            && inward.chars().all(|c| c.is_ascii_digit());
+        (uk_outward && uk_inward) || us
+    })
 }
 
 fn replace_ignoring_case(text: &str, needle: &str, with: &str) -> String {
@@ -1626,6 +1738,27 @@ mod tests {
         assert!(!out.contains("555"), "{out}");
         assert!(out.contains("2019 - 2023") && out.contains("01/2020") && out.contains("2026-12-01"), "{out}");
         assert!(out.contains("Rust engineer"), "{out}");
+    }
+
+    #[test]
+    fn postal_addresses_in_the_header_and_labelled_ones_anywhere_are_removed() {
+        let text = "Jane Doe\n12 Baker Street, London NW1 6XE\nMusterstraße 5, 10115 Berlin\n\
+                    Flat 3, 221b Camden Road\n500 Market St, San Francisco, CA 94107\nSenior Rust engineer\n\
+                    Experience 2019 - 2023 at Globex, London\nLed 3 teams\n";
+        let out = redact(text, &[]);
+        for gone in ["Baker Street", "NW1 6XE", "Musterstraße", "Camden Road", "Market St", "94107"] {
+            assert!(!out.contains(gone), "{gone} in {out}");
+        }
+        assert_eq!(out.matches("[address removed]").count(), 4, "{out}");
+        for kept in ["Jane Doe", "Senior Rust engineer", "2019 - 2023 at Globex, London", "Led 3 teams"] {
+            assert!(out.contains(kept), "{kept} missing from {out}");
+        }
+        // Far from the header only a labelled line goes: a street in the work history stays.
+        let mut long = "Summary line\n".repeat(20);
+        long.push_str("Built 2 services for the Road Safety Authority, 1 Main Street\nAddress: 4 Elm Close, Leeds\n");
+        let out = redact(&long, &[]);
+        assert!(out.contains("Road Safety Authority, 1 Main Street"), "{out}");
+        assert!(out.contains("[address removed]") && !out.contains("Elm Close"), "{out}");
     }
 
     #[test]

@@ -22,8 +22,8 @@ const NOTES: &str = "CANARYNOTES asks for more money";
 const PHONE: &str = "+44 20 7946 0958";
 const OTHER_JOB: &str = "CANARYOTHERJOB Platform lead";
 const OTHER_PERSON: &str = "Canaryother Contractor";
-/// The CV: the contractor's email and phone in it, and a line the client may read.
-const CV: &str = "Jane Doe\njane@example.com | +44 20 7946 0958\nTen years of CVLINE distributed systems in Rust.\n";
+/// The CV: the contractor's address, email and phone in it, and a line the client may read.
+const CV: &str = "Jane Doe\n12 Baker Street, London NW1 6XE\njane@example.com | +44 20 7946 0958\nTen years of CVLINE distributed systems in Rust.\n";
 
 /// A desk whose contractor approved consent and confirmed availability, with a CV, canaries in
 /// the record's private fields, another job and another contractor in the pipeline, and a client
@@ -213,7 +213,7 @@ async fn the_link_shows_exactly_the_chosen_fields_and_no_hidden_canary() {
     let cv = client.get(&format!("{link}/cv/{}", entry_id(&page))).await;
     assert_eq!(cv.status, StatusCode::OK, "{}", cv.text);
     assert!(cv.text.contains("CVLINE distributed systems"), "{}", cv.text);
-    for canary in ["jane@example.com", "7946", "Jane Doe"] {
+    for canary in ["jane@example.com", "7946", "Jane Doe", "Baker Street", "NW1 6XE"] {
         assert!(!cv.text.contains(canary), "{canary} leaked into the redacted CV:\n{}", cv.text);
     }
     // The recruiter sees that the link was opened (their own look does not count).
