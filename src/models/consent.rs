@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::schema::{
-    agencies, agency_contractors, clients, consents, contractor_profiles, jobs, outside_submissions, representations,
-    submissions, users,
+    agencies, agency_contractors, clients, consents, contractor_profiles, jobs, outside_submissions, pipeline_stages,
+    representations, submissions, users,
 };
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -447,6 +447,8 @@ pub struct PersonConsent {
     pub state: String,
     pub agency_name: String,
     pub conflicts: Vec<ConflictDetail>,
+    /// The submission reached a placed stage: an approval there can no longer be withdrawn.
+    pub placed: bool,
 }
 
 fn conflicts_for(
@@ -486,8 +488,17 @@ fn conflicts_for(
 
 fn person_view(conn: &mut DbConnection, consent: Consent, now: NaiveDateTime) -> Result<PersonConsent, AppError> {
     let agency_name: String = agencies::table.find(consent.agency_id).select(agencies::name).first(conn)?;
-    let conflicts = if consent.state(&now) == "pending" { conflicts_for(conn, &consent, now)? } else { Vec::new() };
-    Ok(PersonConsent { state: consent.state(&now).to_string(), consent, agency_name, conflicts })
+    let state = consent.state(&now).to_string();
+    let conflicts = if state == "pending" { conflicts_for(conn, &consent, now)? } else { Vec::new() };
+    let placed = state == "approved" && {
+        let category: String = submissions::table
+            .inner_join(pipeline_stages::table)
+            .filter(submissions::id.eq(consent.submission_id))
+            .select(pipeline_stages::category)
+            .first(conn)?;
+        category == "placed"
+    };
+    Ok(PersonConsent { state, consent, agency_name, conflicts, placed })
 }
 
 /// Every consent request to the person with this email, newest first.

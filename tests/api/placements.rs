@@ -532,6 +532,10 @@ async fn a_placed_contractor_cannot_withdraw_consent_and_nothing_changes() {
     let (submission, _) = placed(&app, &desk).await;
     assert_eq!(state_of(&app, submission).await.0, "placed");
     let link = crate::pipeline::consent_link(&app, &desk).await;
+    let page = app.client().get(&link).await;
+    assert!(page.text.contains("You were placed in this role"), "{}", page.text);
+    assert!(!page.text.contains("Withdraw my consent"), "no withdrawal is offered");
+    // A forged form is refused all the same.
     let refused = crate::pipeline::decide_by_link(&app, &link, "withdraw").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
     assert!(refused.text.contains("You were placed in this role"), "{}", refused.text);
