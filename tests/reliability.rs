@@ -191,6 +191,15 @@ impl Drop for Cluster {
 // The server process.
 
 /// Migrates the database and creates an agency whose admin is [`EMAIL`].
+/// A prepared SQLite database in a new temporary folder: (folder, file, URL).
+fn prepared_sqlite() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nextgig.db");
+    let url = format!("sqlite://{}", file.display());
+    prepare(&url);
+    (dir, file, url)
+}
+
 fn prepare(url: &str) {
     let mut conn = connect(url);
     nextgig::db::run_migrations(&mut conn).expect("migrations");
@@ -580,10 +589,7 @@ async fn killing_the_server_under_write_load_loses_and_duplicates_nothing_on_sql
         return;
     };
     let _serial = SERIAL.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("nextgig.db");
-    let url = format!("sqlite://{}", file.display());
-    prepare(&url);
+    let (dir, file, url) = prepared_sqlite();
     let all = kill_under_load(&binary, &url, dir.path()).await;
     let (acknowledged, retried) = assert_each_once(&url, "kill", &all);
     assert_eq!(sqlite_integrity(&file), "ok");
@@ -743,10 +749,7 @@ async fn an_outside_writer_holding_the_sqlite_lock_gives_503_on_writes_while_rea
         return;
     };
     let _serial = SERIAL.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("nextgig.db");
-    let url = format!("sqlite://{}", file.display());
-    prepare(&url);
+    let (dir, file, url) = prepared_sqlite();
     let server = Server::start(&binary, &url, dir.path()).await;
     let user = User::sign_in(&server.address).await;
     let (csrf, key) = user.task_form().await;
@@ -815,10 +818,7 @@ async fn an_outside_writer_holding_the_sqlite_lock_gives_503_on_writes_while_rea
 async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
     let Some(binary) = binary("sigterm_lets_requests_in_flight_finish_then_exits_cleanly") else { return };
     let _serial = SERIAL.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("nextgig.db");
-    let url = format!("sqlite://{}", file.display());
-    prepare(&url);
+    let (dir, file, url) = prepared_sqlite();
     let mut server = Server::start(&binary, &url, dir.path()).await;
     let mut forms = Vec::new();
     for n in 0..4 {

@@ -57,6 +57,12 @@ pub async fn ready(app: &TestApp) -> (Desk, i64, i64) {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
+    let contact = add_client_contact(app, &desk).await;
+    (desk, submission, contact)
+}
+
+/// Adds Cleo, a contact with an email address, to the desk's client; returns her id.
+async fn add_client_contact(app: &TestApp, desk: &Desk) -> i64 {
     let client = format!("/clients/{}", desk.client_id);
     let added = desk
         .recruiter
@@ -74,10 +80,8 @@ pub async fn ready(app: &TestApp) -> (Desk, i64, i64) {
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
-    let contact = app
-        .with_db(|conn| contacts::table.select(contacts::id).order(contacts::id.desc()).first::<i64>(conn).unwrap())
-        .await;
-    (desk, submission, contact)
+    app.with_db(|conn| contacts::table.select(contacts::id).order(contacts::id.desc()).first::<i64>(conn).unwrap())
+        .await
 }
 
 /// Sends a shortlist of `submission` to `contact` with initials, skills, a pitch, an unshown
@@ -245,26 +249,7 @@ async fn only_contractors_with_approved_consent_and_fresh_availability_can_be_sh
     let app = spawn_app().await;
     let desk = desk_with_job(&app, "Acme Staffing", "acme.test", "globex.example", "jane@example.com").await;
     let submission = put_forward(&desk).await;
-    let client = format!("/clients/{}", desk.client_id);
-    let added = desk
-        .recruiter
-        .submit(
-            &format!("{client}/contacts/new"),
-            &format!("{client}/contacts"),
-            &[
-                ("name", "Cleo Client"),
-                ("title", ""),
-                ("email", CONTACT),
-                ("phone", ""),
-                ("notes", ""),
-                ("version", ""),
-            ],
-        )
-        .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER);
-    let contact = app
-        .with_db(|conn| contacts::table.select(contacts::id).order(contacts::id.desc()).first::<i64>(conn).unwrap())
-        .await;
+    let contact = add_client_contact(&app, &desk).await;
     let form = desk.recruiter.get(&format!("/jobs/{}/shortlists/new", desk.job_id)).await;
     assert!(form.text.contains("No approved consent"), "{}", form.text);
     let page = send(&desk, submission, contact, &[("{e}_cv", "none")]).await;
