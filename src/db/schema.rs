@@ -779,6 +779,9 @@ diesel::table! {
         ip -> Text,
         user_agent -> Text,
         created_at -> Timestamp,
+        reply -> Nullable<Text>,
+        replied_at -> Nullable<Timestamp>,
+        replied_by -> Nullable<BigInt>,
     }
 }
 

@@ -171,6 +171,10 @@ pub struct Answer {
     pub ip: String,
     pub user_agent: String,
     pub created_at: NaiveDateTime,
+    /// The recruiter's reply to a question.
+    pub reply: Option<String>,
+    pub replied_at: Option<NaiveDateTime>,
+    pub replied_by: Option<i64>,
 }
 
 impl Answer {
@@ -649,6 +653,122 @@ struct ShortlistEmail<'a> {
     message: Option<&'a str>,
     link: &'a str,
     expires: String,
+}
+
+/// The email that carries a reply to a client's question.
+#[derive(Template)]
+#[template(path = "shortlists/reply_email.txt")]
+struct ReplyEmail<'a> {
+    name: &'a str,
+    recruiter: &'a str,
+    agency: &'a str,
+    candidate: &'a str,
+    job_title: &'a str,
+    question: &'a str,
+    reply: &'a str,
+    sent: String,
+    expires: String,
+}
+
+/// The recruiter's reply to a client's question, from the shortlist's page.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplyInput {
+    /// The question's id (a client's answer of the kind `question`).
+    pub answer: String,
+    pub reply: String,
+}
+
+/// The longest reply, in characters.
+pub const REPLY_MAX: usize = 2000;
+
+/// Replies to a client's question on one of the agency's shortlists (once per question): the
+/// reply shows under the question on the client's page, is emailed to the shortlist's contacts
+/// and is noted on the submission (for the agency only). A question of another shortlist or
+/// agency answers `NotFound`; an empty or too long reply, or a second one, `Invalid`.
+pub fn reply(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    shortlist_id: i64,
+    input: &ReplyInput,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Answer, AppError> {
+    db::write(conn, |conn| {
+        let list = find(conn, scope, shortlist_id)?;
+        let answer_id = input.answer.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let (question, entry): (Answer, Entry) = shortlist_answers::table
+            .inner_join(shortlist_entries::table)
+            .filter(shortlist_answers::id.eq(answer_id))
+            .filter(shortlist_answers::agency_id.eq(scope.agency_id()))
+            .filter(shortlist_answers::kind.eq("question"))
+            .filter(shortlist_entries::shortlist_id.eq(list.id))
+            .select((Answer::as_select(), Entry::as_select()))
+            .first(conn)?;
+        let text = input.reply.trim();
+        if text.is_empty() {
+            return Err(AppError::invalid("reply", "Write your reply to the client's question."));
+        }
+        if text.chars().count() > REPLY_MAX {
+            return Err(AppError::invalid("reply", format!("Keep the reply under {REPLY_MAX} characters.")));
+        }
+        let updated = diesel::update(
+            shortlist_answers::table
+                .filter(shortlist_answers::id.eq(question.id))
+                .filter(shortlist_answers::reply.is_null()),
+        )
+        .set((
+            shortlist_answers::reply.eq(Some(text)),
+            shortlist_answers::replied_at.eq(Some(now)),
+            shortlist_answers::replied_by.eq(actor.user_id),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Err(AppError::invalid("reply", "You already replied to this question."));
+        }
+        let sub = submission::find(conn, scope, entry.submission_id)?;
+        let current = stage::find(conn, scope, sub.stage_id)?;
+        let body = format!("Replied to the client's question on the shortlist: {text}");
+        submission::record_event(
+            conn,
+            &sub,
+            NewEvent::new("client_question_replied", &body, false),
+            &current,
+            actor,
+            now,
+        )?;
+        let record = contractor::find(conn, scope, sub.contractor_id)?;
+        let candidate = if entry.show_name { record.name.clone() } else { initials(&record.name) };
+        let job_title: String = jobs::table.find(list.job_id).select(jobs::title).first(conn)?;
+        let (recruiter, agency) = sender(conn, scope, actor.user_id)?;
+        let recipients: Vec<(String, String)> = shortlist_recipients::table
+            .filter(shortlist_recipients::shortlist_id.eq(list.id))
+            .order(shortlist_recipients::id.asc())
+            .select((shortlist_recipients::name, shortlist_recipients::email))
+            .load(conn)?;
+        for (name, email) in &recipients {
+            let mail = ReplyEmail {
+                name,
+                recruiter: &recruiter,
+                agency: &agency,
+                candidate: &candidate,
+                job_title: &job_title,
+                question: question.body.as_deref().unwrap_or(""),
+                reply: text,
+                sent: local_text(list.sent_at, list.tz()),
+                expires: local_text(list.expires_at, list.tz()),
+            };
+            let message = mail::compose(email, format!("{agency}: your question about {candidate}"), &mail)?;
+            outbox::enqueue(conn, Some(scope.agency_id()), &message, now)?;
+        }
+        audit::record(
+            conn,
+            actor,
+            Event::on("shortlist.replied", "shortlist", list.id, format!("question {}", question.id)),
+            now,
+        )?;
+        Ok(shortlist_answers::table.find(question.id).select(Answer::as_select()).first(conn)?)
+    })
 }
 
 /// Who sends: the recruiter's name and the agency's.

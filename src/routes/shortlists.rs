@@ -15,7 +15,8 @@ use crate::error::AppError;
 use crate::models::idempotency::{self, Once};
 use crate::models::interview;
 use crate::models::shortlist::{
-    self, AnswerInput, Answered, CV_CHOICES, ClientView, CvView, Detail, FormData, FormErrors, Sent, ShortlistInput,
+    self, AnswerInput, Answered, CV_CHOICES, ClientView, CvView, Detail, FormData, FormErrors, ReplyInput, Sent,
+    ShortlistInput,
 };
 use crate::models::validation::FieldErrors;
 use crate::pages::{self, Flash, Layout, Section};
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/shortlists/{id}").route(get().to(show)))
         .service(resource("/shortlists/{id}/revoke").route(post().to(revoke)))
         .service(resource("/shortlists/{id}/resend").route(post().to(resend)))
+        .service(resource("/shortlists/{id}/reply").route(post().to(reply)))
         .service(resource("/s/{token}").route(get().to(client_page)).route(post().to(client_answer)))
         .service(resource("/s/{token}/cv/{entry}").route(get().to(client_cv)));
 }
@@ -42,6 +44,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/shortlists/{id}"),
     ("POST", "/shortlists/{id}/revoke"),
     ("POST", "/shortlists/{id}/resend"),
+    ("POST", "/shortlists/{id}/reply"),
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
     ("GET", "/s/{token}/cv/{entry}"),
@@ -119,14 +122,57 @@ struct ShowPage {
     layout: Layout,
     detail: Detail,
     now: NaiveDateTime,
+    /// A reply that was refused: what was typed, for which question, and why.
+    reply: ReplyInput,
+    reply_errors: FieldErrors,
+}
+
+impl ShowPage {
+    /// The refused reply's text and errors if they belong to question `answer_id`.
+    fn reply_for(&self, answer_id: &i64) -> Option<(&str, &FieldErrors)> {
+        (self.reply.answer.trim() == answer_id.to_string()).then_some((self.reply.reply.as_str(), &self.reply_errors))
+    }
+}
+
+async fn show_page(
+    app: &AppState,
+    staff: &Staff,
+    id: i64,
+    reply: ReplyInput,
+    reply_errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let (scope, now) = (staff.scope, app.clock.now());
+    let detail = app.db(move |conn| shortlist::detail(conn, scope, id, now)).await?;
+    let status = if reply_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ShowPage { layout: staff.session.layout(Section::Jobs), detail, now, reply, reply_errors };
+    pages::html_with_status(status, &page)
 }
 
 /// `GET /shortlists/{id}`: who got it, when it was opened, each contractor's answers.
 pub async fn show(app: web::Data<AppState>, staff: Staff, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    show_page(&app, &staff, parse_id(&id)?, ReplyInput::default(), FieldErrors::default()).await
+}
+
+/// `POST /shortlists/{id}/reply`: answers a client's question; a refused reply comes back beside
+/// its question with the text kept.
+pub async fn reply(
+    app: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: CsrfForm<ReplyInput>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let (scope, now) = (staff.scope, app.clock.now());
-    let detail = app.db(move |conn| shortlist::detail(conn, scope, id, now)).await?;
-    pages::html(&ShowPage { layout: staff.session.layout(Section::Jobs), detail, now })
+    let input = form.into_inner();
+    let typed = input.clone();
+    let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
+    match app.db(move |conn| shortlist::reply(conn, scope, id, &input, &actor, now)).await {
+        Ok(answer) => {
+            staff.session.flash(Flash::success("Reply sent: the client's contacts have it by email and on the link."));
+            Ok(pages::redirect(&format!("/shortlists/{id}#answer-{}", answer.id)))
+        }
+        Err(AppError::Invalid(errors)) => show_page(&app, &staff, id, typed, errors).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// `POST /shortlists/{id}/revoke`: the link stops working at once.

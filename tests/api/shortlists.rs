@@ -500,6 +500,93 @@ async fn the_link_says_who_confirmed_the_availability_and_the_contractors_own_co
 }
 
 #[tokio::test]
+async fn the_recruiter_replies_to_a_clients_question_and_the_client_gets_it_by_email_and_on_the_link() {
+    let app = spawn_app().await;
+    let (desk, submission, id, link) = sent(&app).await;
+    let client = app.client();
+    let asked =
+        answer(&client, &link, &[("answer", "question"), ("question", "Can she start before Christmas?")]).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.text);
+    let question: i64 = app
+        .with_db(|conn| {
+            shortlist_answers::table
+                .filter(shortlist_answers::kind.eq("question"))
+                .select(shortlist_answers::id)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    let (show, action, q) = (format!("/shortlists/{id}"), format!("/shortlists/{id}/reply"), question.to_string());
+    let page = desk.recruiter.get(&show).await;
+    assert!(page.text.contains("Reply to this question"), "{}", page.text);
+    app.deliver_mail().await;
+    let emails_before = app.emails().len();
+
+    // Bad replies come back beside the question with the text kept; nothing is saved or sent.
+    let empty = desk.recruiter.submit(&show, &action, &[("answer", &q), ("reply", "   ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        empty.field_error(&format!("reply-{question}")).as_deref(),
+        Some("Write your reply to the client's question.")
+    );
+    let long = format!("KEPT{}", "x".repeat(2000));
+    let too_long = desk.recruiter.submit(&show, &action, &[("answer", &q), ("reply", &long)]).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.text.contains("Keep the reply under 2000 characters."), "{}", too_long.text);
+    assert!(too_long.text.contains(&long), "the typed reply is kept");
+    let replies: Vec<Option<String>> =
+        app.with_db(|conn| shortlist_answers::table.select(shortlist_answers::reply).load(conn).unwrap()).await;
+    assert_eq!(replies, vec![None]);
+    app.deliver_mail().await;
+    assert_eq!(app.emails().len(), emails_before);
+
+    // The reply: kept, noted on the submission for the agency only, emailed, shown on the link.
+    let sent =
+        desk.recruiter.submit(&show, &action, &[("answer", &q), ("reply", "Yes: she can start on 14 December.")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    assert_eq!(sent.location(), format!("/shortlists/{id}#answer-{question}"));
+    let (kind, body, visible) = events(&app, submission).await.pop().unwrap();
+    assert_eq!((kind.as_str(), visible), ("client_question_replied", false));
+    assert!(body.contains("she can start on 14 December"), "{body}");
+    let email = app.last_email_to(CONTACT).await;
+    assert!(email.subject.contains("your question about J. D."), "{}", email.subject);
+    assert!(
+        email.text.contains("Can she start before Christmas?") && email.text.contains("she can start on 14 December")
+    );
+    assert!(!email.text.contains("Jane Doe"), "the name stays hidden: {}", email.text);
+    let page = client.get(&link).await;
+    assert!(page.text.contains("replied:</strong>"), "{}", page.text);
+    assert!(page.text.contains("Yes: she can start on 14 December."));
+    let page = desk.recruiter.get(&show).await;
+    assert!(page.text.contains("Your reply") && !page.text.contains("Reply to this question"), "{}", page.text);
+
+    // Once per question; an answer that is not a question, or a made-up one, is not found.
+    let again = desk.recruiter.submit(&show, &action, &[("answer", &q), ("reply", "And again")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text.contains("You already replied to this question."));
+    let interested = answer(
+        &client,
+        &link,
+        &[("answer", "interested"), ("time_1", "2026-12-01T10:00"), ("time_zone", "Europe/London")],
+    )
+    .await;
+    assert_eq!(interested.status, StatusCode::OK);
+    let other: i64 = app
+        .with_db(|conn| {
+            shortlist_answers::table
+                .filter(shortlist_answers::kind.eq("interested"))
+                .select(shortlist_answers::id)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    for bad in [other.to_string(), "999999".to_string(), "abc".to_string()] {
+        let page = desk.recruiter.submit(&show, &action, &[("answer", &bad), ("reply", "Hello")]).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "answer {bad}");
+    }
+}
+
+#[tokio::test]
 async fn a_contractor_whose_consent_is_withdrawn_disappears_from_an_open_shortlist() {
     let app = spawn_app().await;
     let (desk, submission, id, link) = sent(&app).await;
