@@ -486,19 +486,44 @@ fn conflicts_for(
     Ok(out)
 }
 
-fn person_view(conn: &mut DbConnection, consent: Consent, now: NaiveDateTime) -> Result<PersonConsent, AppError> {
-    let agency_name: String = agencies::table.find(consent.agency_id).select(agencies::name).first(conn)?;
-    let state = consent.state(&now).to_string();
-    let conflicts = if state == "pending" { conflicts_for(conn, &consent, now)? } else { Vec::new() };
-    let placed = state == "approved" && {
-        let category: String = submissions::table
+/// The contractor's view of `rows`: the agencies' names and which submissions were placed in one
+/// statement each (not one per request); the other representations only for pending requests.
+fn person_views(
+    conn: &mut DbConnection,
+    rows: Vec<Consent>,
+    now: NaiveDateTime,
+) -> Result<Vec<PersonConsent>, AppError> {
+    let agency_ids: Vec<i64> = rows.iter().map(|c| c.agency_id).collect();
+    let names: HashMap<i64, String> = agencies::table
+        .filter(agencies::id.eq_any(&agency_ids))
+        .select((agencies::id, agencies::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let approved: Vec<i64> = rows.iter().filter(|c| c.state(&now) == "approved").map(|c| c.submission_id).collect();
+    let placed: Vec<i64> = if approved.is_empty() {
+        Vec::new()
+    } else {
+        submissions::table
             .inner_join(pipeline_stages::table)
-            .filter(submissions::id.eq(consent.submission_id))
-            .select(pipeline_stages::category)
-            .first(conn)?;
-        category == "placed"
+            .filter(submissions::id.eq_any(&approved))
+            .filter(pipeline_stages::category.eq("placed"))
+            .select(submissions::id)
+            .load(conn)?
     };
-    Ok(PersonConsent { state, consent, agency_name, conflicts, placed })
+    rows.into_iter()
+        .map(|consent| {
+            let state = consent.state(&now).to_string();
+            let conflicts = if state == "pending" { conflicts_for(conn, &consent, now)? } else { Vec::new() };
+            let placed = state == "approved" && placed.contains(&consent.submission_id);
+            let agency_name = names.get(&consent.agency_id).cloned().unwrap_or_default();
+            Ok(PersonConsent { state, consent, agency_name, conflicts, placed })
+        })
+        .collect()
+}
+
+fn person_view(conn: &mut DbConnection, consent: Consent, now: NaiveDateTime) -> Result<PersonConsent, AppError> {
+    person_views(conn, vec![consent], now)?.pop().ok_or(AppError::NotFound)
 }
 
 /// Every consent request to the person with this email, newest first.
@@ -509,7 +534,7 @@ pub fn for_person(conn: &mut DbConnection, email: &str, now: NaiveDateTime) -> R
         .limit(200)
         .select(Consent::as_select())
         .load(conn)?;
-    rows.into_iter().map(|c| person_view(conn, c, now)).collect()
+    person_views(conn, rows, now)
 }
 
 /// One consent request to this person; anyone else's answers `NotFound`.

@@ -741,12 +741,8 @@ pub fn reply(
         let candidate = if entry.show_name { record.name.clone() } else { initials(&record.name) };
         let job_title: String = jobs::table.find(list.job_id).select(jobs::title).first(conn)?;
         let (recruiter, agency) = sender(conn, scope, actor.user_id)?;
-        let recipients: Vec<(String, String)> = shortlist_recipients::table
-            .filter(shortlist_recipients::shortlist_id.eq(list.id))
-            .order(shortlist_recipients::id.asc())
-            .select((shortlist_recipients::name, shortlist_recipients::email))
-            .load(conn)?;
-        for (name, email) in &recipients {
+        let (sent, expires) = (local_text(list.sent_at, list.tz()), local_text(list.expires_at, list.tz()));
+        for (name, email) in &recipients(conn, list.id)? {
             let mail = ReplyEmail {
                 name,
                 recruiter: &recruiter,
@@ -755,8 +751,8 @@ pub fn reply(
                 job_title: &job_title,
                 question: question.body.as_deref().unwrap_or(""),
                 reply: text,
-                sent: local_text(list.sent_at, list.tz()),
-                expires: local_text(list.expires_at, list.tz()),
+                sent: sent.clone(),
+                expires: expires.clone(),
             };
             let message = mail::compose(email, format!("{agency}: your question about {candidate}"), &mail)?;
             outbox::enqueue(conn, Some(scope.agency_id()), &message, now)?;
@@ -781,6 +777,15 @@ fn sender(conn: &mut DbConnection, scope: AgencyScope, user_id: Option<i64>) -> 
     Ok((recruiter.unwrap_or_else(|| agency.clone()), agency))
 }
 
+/// A shortlist's recipients as (name, email), in the order they were chosen.
+fn recipients(conn: &mut DbConnection, shortlist_id: i64) -> Result<Vec<(String, String)>, AppError> {
+    Ok(shortlist_recipients::table
+        .filter(shortlist_recipients::shortlist_id.eq(shortlist_id))
+        .order(shortlist_recipients::id.asc())
+        .select((shortlist_recipients::name, shortlist_recipients::email))
+        .load(conn)?)
+}
+
 /// Emails the link to every recipient of a shortlist (inside the caller's transaction).
 fn email_link(
     conn: &mut DbConnection,
@@ -794,11 +799,7 @@ fn email_link(
     let (recruiter, agency) = sender(conn, scope, actor.user_id)?;
     let count: i64 =
         shortlist_entries::table.filter(shortlist_entries::shortlist_id.eq(list.id)).count().get_result(conn)?;
-    let recipients: Vec<(String, String)> = shortlist_recipients::table
-        .filter(shortlist_recipients::shortlist_id.eq(list.id))
-        .order(shortlist_recipients::id.asc())
-        .select((shortlist_recipients::name, shortlist_recipients::email))
-        .load(conn)?;
+    let recipients = recipients(conn, list.id)?;
     let link = format!("{}/s/{secret}", notification::base_url());
     let expires = local_text(list.expires_at, list.tz());
     for (name, email) in &recipients {
@@ -1010,11 +1011,7 @@ pub fn detail(conn: &mut DbConnection, scope: AgencyScope, id: i64, now: NaiveDa
         Some(user) => users::table.find(user).select(users::name).first(conn).optional()?,
         None => None,
     };
-    let recipients = shortlist_recipients::table
-        .filter(shortlist_recipients::shortlist_id.eq(id))
-        .order(shortlist_recipients::id.asc())
-        .select((shortlist_recipients::name, shortlist_recipients::email))
-        .load(conn)?;
+    let recipients = recipients(conn, id)?;
     let rows: Vec<(Entry, String, Option<NaiveDateTime>)> = shortlist_entries::table
         .inner_join(submissions::table.inner_join(crate::db::schema::agency_contractors::table))
         .filter(shortlist_entries::shortlist_id.eq(id))
