@@ -244,6 +244,17 @@ impl InterviewInput {
         }
     }
 
+    /// The form set to a proposed date, time and zone when the form's own rules accept all three;
+    /// otherwise unchanged.
+    pub fn at(self, date: String, time: String, time_zone: String) -> Self {
+        let proposed = Self { date, time, time_zone, ..self.clone() };
+        match proposed.validate() {
+            Ok(_) => proposed,
+            Err(AppError::Invalid(errors)) if !["date", "time", "time_zone"].iter().any(|f| errors.has(f)) => proposed,
+            Err(_) => self,
+        }
+    }
+
     /// The same form carrying another version (after a stale save, so saving again re-applies).
     pub fn with_sequence(self, sequence: i32) -> Self {
         Self { sequence: sequence.to_string(), ..self }

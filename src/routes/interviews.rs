@@ -92,14 +92,8 @@ pub async fn new(
     let scope = staff.scope;
     let context = app.db(move |conn| interview::context(conn, scope, id)).await?;
     let layout = staff.session.layout(Section::Jobs);
-    let mut form = InterviewInput::blank(layout.time_zone());
     let proposed = query.into_inner();
-    let well_formed = chrono::NaiveDate::parse_from_str(&proposed.date, "%Y-%m-%d").is_ok()
-        && chrono::NaiveTime::parse_from_str(&proposed.time, "%H:%M").is_ok()
-        && proposed.time_zone.parse::<chrono_tz::Tz>().is_ok();
-    if well_formed {
-        (form.date, form.time, form.time_zone) = (proposed.date, proposed.time, proposed.time_zone);
-    }
+    let form = InterviewInput::blank(layout.time_zone()).at(proposed.date, proposed.time, proposed.time_zone);
     pages::html(&NewPage { layout, context, iv_form: form, iv_errors: FieldErrors::default() })
 }
 
