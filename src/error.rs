@@ -31,6 +31,9 @@ pub enum AppError {
     /// A body larger than allowed.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// An address (path and query) longer than allowed.
+    #[error("address too long")]
+    AddressTooLong,
     /// Too many attempts; try again after this many seconds.
     #[error("too many requests")]
     TooManyRequests { retry_after_seconds: u64 },
@@ -93,6 +96,7 @@ impl ResponseError for AppError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::AddressTooLong => StatusCode::URI_TOO_LONG,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -247,6 +247,10 @@ impl ErrorPage {
             404 => ("Page not found", "There is nothing here. The link may be wrong, or what it pointed to is gone."),
             405 => ("Method not allowed", "This address does not accept that kind of request."),
             413 => ("Too large", "What you sent is larger than NextGig accepts. Send something smaller."),
+            414 => (
+                "Address too long",
+                "This address is longer than NextGig accepts. Go back and search with fewer or shorter terms.",
+            ),
             422 => ("Check your input", "Some of what you entered needs fixing."),
             429 => ("Too many attempts", "Too many attempts in a short time. Wait a few minutes, then try again."),
             503 => (
@@ -284,9 +288,15 @@ pub fn html_with_status<T: Template>(status: StatusCode, page: &T) -> Result<Htt
     Ok(HttpResponse::build(status).content_type(ContentType::html()).body(page.render()?))
 }
 
-/// A 303 redirect: the answer to a successful form.
+/// A 303 redirect: the answer to a successful form. A location that cannot be a header value
+/// (every caller builds it from [`return_target`] or from ids, so this is a bug) goes home rather
+/// than failing as a bare 500.
 pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+    let value = header::HeaderValue::from_str(location).unwrap_or_else(|_| {
+        tracing::error!("a redirect location was not a valid header value");
+        header::HeaderValue::from_static("/")
+    });
+    HttpResponse::SeeOther().insert_header((header::LOCATION, value)).finish()
 }
 
 /// True when two strings are equal, whatever their reference types (for templates).
@@ -299,12 +309,24 @@ pub fn encode_query(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// A local path to return to after signing in; anything else (other sites, `//host`) becomes `/`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
-        _ => "/".to_string(),
+/// Where to send the browser back to inside the app: `raw` when it is a path on this site,
+/// otherwise `default`. This is the one decision for every return target (`next`, `back`,
+/// `return_to`), so that none of them can send anyone to another site.
+///
+/// Accepted: printable ASCII only (no controls, spaces, backslashes or non-ASCII, which browsers
+/// strip or rewrite before resolving), starting with exactly one `/`, and still a path on this
+/// origin once resolved (`/.//host` would not be). Everything else falls back to `default`.
+pub fn return_target(raw: &str, default: &str) -> String {
+    let printable = !raw.is_empty() && raw.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'\\');
+    if !printable || !raw.starts_with('/') || raw.starts_with("//") {
+        return default.to_string();
     }
+    const ORIGIN: &str = "http://nextgig.invalid/";
+    let stays = url::Url::parse(ORIGIN).and_then(|origin| origin.join(raw)).is_ok_and(|resolved| {
+        resolved.origin() == url::Url::parse(ORIGIN).expect("a valid URL").origin()
+            && !resolved.path().starts_with("//")
+    });
+    if stays { raw.to_string() } else { default.to_string() }
 }
 
 #[cfg(test)]
@@ -320,6 +342,34 @@ mod tests {
         options: &'a [(&'a str, &'a str)],
         text: String,
         errors: FieldErrors,
+    }
+
+    #[test]
+    fn return_targets_stay_on_this_site() {
+        for good in ["/", "/contractors?q=rust&skill=SQL", "/tasks#due", "/jobs/12", "/a%2F%2Fb", "/%09x"] {
+            assert_eq!(super::return_target(good, "/home"), good, "{good}");
+        }
+        for bad in [
+            "",
+            "//evil.example/x",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie:x=1",
+            "/\0",
+            "/\u{7f}",
+            " /x",
+            "/x y",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/.//evil.example",
+            "/caf\u{e9}",
+            "/\u{2215}\u{2215}evil.example",
+        ] {
+            assert_eq!(super::return_target(bad, "/home"), "/home", "{bad:?}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::db::{self, PoolOptions};
 use crate::error::AppError;
 use crate::jobs::Jobs;
+use crate::models::validation;
 use crate::pages::ErrorPage;
 use crate::routes;
 use crate::state::AppState;
@@ -110,6 +111,28 @@ impl Application {
     }
 }
 
+/// Longest address (path and query string) NextGig reads. Real addresses are far shorter (a
+/// search with many skills is about 1 KiB); the HTTP parser itself refuses past 64 KiB.
+pub const MAX_ADDRESS_BYTES: usize = 8 * 1024;
+
+/// Why the request's address is refused before any route sees it, if it is: too long (414), or a
+/// query parameter with control characters or line breaks (422, like a form field).
+fn refused_address(req: &ServiceRequest) -> Option<AppError> {
+    let uri = req.uri();
+    let length = uri.path_and_query().map_or(0, |p| p.as_str().len());
+    if length > MAX_ADDRESS_BYTES {
+        return Some(AppError::AddressTooLong);
+    }
+    let query = req.query_string();
+    if query.is_empty() {
+        return None;
+    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let problems = validation::check_submitted(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    (!problems.is_empty()).then_some(AppError::Invalid(problems))
+}
+
 /// The outermost layer: turns errors into pages and puts the security headers on every
 /// response, error pages included.
 async fn security_headers(
@@ -124,7 +147,10 @@ async fn security_headers(
     // (The request must not be cloned before routing, so errors are turned into pages by the
     // layers below; the session middleware never returns `Err`.)
     let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.is_https());
-    let mut response = next.call(req).await?.map_into_boxed_body();
+    let mut response = match refused_address(&req) {
+        Some(error) => req.error_response(error).map_into_boxed_body(),
+        None => next.call(req).await?.map_into_boxed_body(),
+    };
     // Errors raised below us without a page (405, 413, …) get the app's error page.
     let status = response.status();
     if (status.is_client_error() || status.is_server_error()) && !response.headers().contains_key(header::CONTENT_TYPE)

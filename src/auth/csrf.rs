@@ -13,6 +13,7 @@ use crate::auth::session::Session;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::models::audit::{self, Actor, Event};
+use crate::models::validation;
 use crate::state::AppState;
 
 /// Largest form body accepted (a little over 1 MB of text in one field still gets a clear
@@ -91,6 +92,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 record_failure(&req, &session).await;
                 return Err(AppError::Csrf);
             }
+            let problems = validation::check_submitted(rest.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            if !problems.is_empty() {
+                return Err(AppError::Invalid(problems));
+            }
             let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish();
             serde_html_form::from_str::<T>(&encoded)
                 .map(CsrfForm)
@@ -124,7 +129,8 @@ pub async fn record_refusal(req: &HttpRequest, session: &Session, action: &'stat
     let (ip, user_agent) = session.client();
     let actor =
         Actor { user_id: user.as_ref().map(|u| u.id), agency_id: user.and_then(|u| u.agency_id), ip, user_agent };
-    let detail = format!("{} {}", req.method(), req.path());
+    // The route, never the raw path: a token in a link's path must not reach the audit log.
+    let detail = format!("{} {}", req.method(), crate::telemetry::shown_path(req));
     let now = app.clock.now();
     let _ = app.db(move |conn| audit::record(conn, &actor, Event::new(action, detail), now)).await;
 }

@@ -517,7 +517,7 @@ pub fn update_settings(
     for (slot, ((field, label, min, max), value)) in values.iter_mut().zip(SETTINGS_BOUNDS.iter().zip(typed)) {
         match crate::models::validation::optional_int(&mut errors, field, label, value, *min, *max) {
             Some(n) => *slot = i32::try_from(n).unwrap_or(0),
-            None if !errors.has(field) => errors.add(field, format!("{label} is required ({min} to {max}).")),
+            None if !errors.has(field) => errors.add(*field, format!("{label} is required ({min} to {max}).")),
             None => {}
         }
     }

@@ -599,9 +599,7 @@ pub fn create(
         let assignee_name = match team_member(conn, scope, input.assignee_id, "assignee_id") {
             Ok(name) => name,
             Err(AppError::Invalid(problems)) => {
-                for (field, message) in problems.iter() {
-                    errors.add(field, message);
-                }
+                errors.extend(problems);
                 String::new()
             }
             Err(e) => return Err(e),

@@ -1,20 +1,26 @@
 //! Field-by-field validation results, shown beside each input when a form comes back.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 /// Errors keyed by form field name, in the order found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(Cow<'static, str>, String)>);
 
 impl FieldErrors {
     /// Records an error for `field` (the first error per field is the one shown).
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
+    pub fn add(&mut self, field: impl Into<Cow<'static, str>>, message: impl Into<String>) {
+        self.0.push((field.into(), message.into()));
     }
 
     /// The error for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// Adds every error of `other` (after this one's).
+    pub fn extend(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
     }
 
     /// True when `field` has an error.
@@ -28,8 +34,8 @@ impl FieldErrors {
     }
 
     /// Every error, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0.iter().map(|(f, m)| (*f, m.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(f, m)| (f.as_ref(), m.as_str()))
     }
 
     /// All messages in one sentence (for pages that have no form to show them on).
@@ -43,25 +49,96 @@ impl FieldErrors {
     }
 }
 
+/// The form fields that hold several lines of text (the pages' `<textarea>`s). Every other field,
+/// and every query parameter, is one line: a line break there could only have been typed by a
+/// script, and would add lines to the emails and headers the value ends up in.
+pub const MULTILINE_FIELDS: &[&str] = &[
+    "body",
+    "close_note",
+    "description",
+    "feedback",
+    "links",
+    "message",
+    "note",
+    "notes",
+    "override_reason",
+    "question",
+    "reason",
+    "reply",
+    "summary",
+];
+
+/// Fields that name a page to return to: [`crate::pages::return_target`] alone decides them, and
+/// falls back to a default page for anything that is not a path on this site (control
+/// characters included) rather than refusing the request.
+pub const RETURN_TARGET_FIELDS: &[&str] = &["next", "back", "return_to"];
+
+/// Why `value` cannot be taken as text, if it cannot: a control character (NUL, escape, DEL…),
+/// or a line break or tab in a one-line field.
+pub fn text_problem(value: &str, multiline: bool) -> Option<String> {
+    let bad = value.chars().find(|&c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))?;
+    Some(match bad {
+        '\n' | '\r' => "must be on one line: remove the line break.".to_string(),
+        '\t' => "must be on one line: remove the tab.".to_string(),
+        c => format!(
+            "contains a control character (U+{:04X}) that NextGig does not accept: remove it and send again.",
+            u32::from(c)
+        ),
+    })
+}
+
+/// Checks the text of every submitted field (a form's or a query string's), once, before any
+/// rule reads it: see [`text_problem`]. Errors are keyed by the field's name.
+pub fn check_submitted<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    for (name, value) in fields {
+        if RETURN_TARGET_FIELDS.contains(&name) {
+            continue;
+        }
+        let name_problem = text_problem(name, false);
+        let multiline = MULTILINE_FIELDS.contains(&name);
+        if let Some(problem) = name_problem.or_else(|| text_problem(value, multiline)) {
+            let field: String = name.chars().filter(|c| !c.is_control()).take(60).collect();
+            if !errors.has(&field) {
+                errors.add(field.clone(), format!("{} {problem}", field_label(&field)));
+            }
+        }
+    }
+    errors
+}
+
+/// "client_description" → "Client description": a field's name as a person reads it.
+fn field_label(name: &str) -> String {
+    let spaced = name.replace(['_', '-'], " ");
+    let mut chars = spaced.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "A field".to_string(),
+    }
+}
+
 /// Longest email address accepted (RFC 5321's path limit).
 pub const MAX_EMAIL: usize = 254;
 /// Longest person or company name accepted.
 pub const MAX_NAME: usize = 200;
 
-/// A trimmed, required text of at most `max` characters.
+/// A trimmed, required text of at most `max` characters, on one line unless `field` is one of
+/// [`MULTILINE_FIELDS`].
 pub fn required(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str, max: usize) -> String {
     let value = value.trim();
     if value.is_empty() {
         errors.add(field, format!("{label} is required."));
     } else if value.chars().count() > max {
         errors.add(field, format!("{label} is too long (at most {max} characters)."));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        errors.add(field, format!("{label} contains characters that are not allowed."));
+    } else if let Some(problem) = text_problem(value, MULTILINE_FIELDS.contains(&field)) {
+        errors.add(field, format!("{label} {problem}"));
     }
     value.to_string()
 }
 
-/// A trimmed, optional text of at most `max` characters (`None` when blank).
+/// A trimmed, optional text of at most `max` characters (`None` when blank). Like [`required`], it
+/// holds text that did not come through a form (a CSV import, the command line) to the same
+/// rule as [`check_submitted`].
 pub fn optional(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str, max: usize) -> Option<String> {
     let value = value.trim();
     if value.is_empty() {
@@ -69,6 +146,8 @@ pub fn optional(errors: &mut FieldErrors, field: &'static str, label: &str, valu
     }
     if value.chars().count() > max {
         errors.add(field, format!("{label} is too long (at most {max} characters)."));
+    } else if let Some(problem) = text_problem(value, MULTILINE_FIELDS.contains(&field)) {
+        errors.add(field, format!("{label} {problem}"));
     }
     Some(value.to_string())
 }

@@ -299,8 +299,7 @@ pub async fn add(app: web::Data<AppState>, staff: Staff, form: CsrfForm<AddForm>
     }
     let hotlist_id = parse_id(form.hotlist_id.trim())?;
     let ids = parse_ids(&form.contractor_id)?;
-    let back = (!form.back.is_empty()).then(|| pages::safe_next(Some(&form.back)));
-    add_and_redirect(&app, &staff, hotlist_id, ids, form.note, back).await
+    add_and_redirect(&app, &staff, hotlist_id, ids, form.note, form.back).await
 }
 
 async fn add_and_redirect(
@@ -309,7 +308,7 @@ async fn add_and_redirect(
     hotlist_id: i64,
     ids: Vec<i64>,
     note: String,
-    back: Option<String>,
+    back: String,
 ) -> Result<HttpResponse, AppError> {
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let (hotlist, added) =
@@ -321,7 +320,7 @@ async fn add_and_redirect(
         (n, m) => format!("{n} added to \"{}\"; {m} already on it.", hotlist.name),
     };
     staff.session.flash(Flash::success(message));
-    Ok(pages::redirect(&back.unwrap_or_else(|| format!("/hotlists/{}", hotlist.id))))
+    Ok(pages::redirect(&pages::return_target(&back, &format!("/hotlists/{}", hotlist.id))))
 }
 
 /// A member form: which contractor, an optional note, and where to go afterwards.
@@ -343,8 +342,7 @@ pub async fn add_member(
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let contractor_id = parse_id(form.contractor_id.trim())?;
-    let back = (!form.back.is_empty()).then(|| pages::safe_next(Some(&form.back)));
-    add_and_redirect(&app, &staff, id, vec![contractor_id], form.note, back).await
+    add_and_redirect(&app, &staff, id, vec![contractor_id], form.note, form.back).await
 }
 
 /// `POST /hotlists/{id}/members/note`: replaces a member's note.
@@ -357,13 +355,13 @@ pub async fn member_note(
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let contractor_id = parse_id(form.contractor_id.trim())?;
-    let back = (!form.back.is_empty()).then(|| pages::safe_next(Some(&form.back)));
+    let back = form.back;
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let note = form.note;
     let (hotlist, record) =
         app.db(move |conn| hotlist::set_note(conn, scope, id, contractor_id, &note, &actor, now)).await?;
     staff.session.flash(Flash::success(format!("Note on {} saved.", record.name)));
-    Ok(pages::redirect(&back.unwrap_or_else(|| format!("/hotlists/{}", hotlist.id))))
+    Ok(pages::redirect(&pages::return_target(&back, &format!("/hotlists/{}", hotlist.id))))
 }
 
 /// `POST /hotlists/{id}/members/remove`: takes a contractor off the list.
@@ -376,12 +374,12 @@ pub async fn remove_member(
     let id = parse_id(&id)?;
     let form = form.into_inner();
     let contractor_id = parse_id(form.contractor_id.trim())?;
-    let back = (!form.back.is_empty()).then(|| pages::safe_next(Some(&form.back)));
+    let back = form.back;
     let (scope, actor, now) = (staff.scope, staff.actor.clone(), app.clock.now());
     let (hotlist, record) =
         app.db(move |conn| hotlist::remove_member(conn, scope, id, contractor_id, &actor, now)).await?;
     staff.session.flash(Flash::success(format!("{} removed from \"{}\".", record.name, hotlist.name)));
-    Ok(pages::redirect(&back.unwrap_or_else(|| format!("/hotlists/{}", hotlist.id))))
+    Ok(pages::redirect(&pages::return_target(&back, &format!("/hotlists/{}", hotlist.id))))
 }
 
 /// "hotlist-rust-leads": a file-name-safe form of a hotlist's name.

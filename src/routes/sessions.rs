@@ -46,7 +46,7 @@ pub async fn new(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     if visitor.session.user().is_some() {
-        return Ok(pages::redirect(&pages::safe_next(Some(&query.next))));
+        return Ok(pages::redirect(&pages::return_target(&query.next, "/")));
     }
     if auth::pending_sign_in(&app, &visitor).await?.is_some() {
         // The password (or a reset link, or an invitation) was accepted: the code comes next.
@@ -84,7 +84,7 @@ pub async fn create(
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         match auth::sign_in(&app, &visitor, &form.email, form.password.clone()).await? {
-            SignIn::Done => return Ok(pages::redirect(&pages::safe_next(Some(&form.next)))),
+            SignIn::Done => return Ok(pages::redirect(&pages::return_target(&form.next, "/"))),
             SignIn::CodeNeeded => return Ok(pages::redirect(&two_step_location("/login/two-step", &form.next))),
             SignIn::SetupNeeded => {
                 return Ok(pages::redirect(&two_step_location("/login/two-step/setup", &form.next)));
@@ -119,7 +119,7 @@ pub async fn create(
 
 /// The page of the sign-in's second step, carrying where to go after it.
 fn two_step_location(path: &str, next: &str) -> String {
-    match pages::safe_next(Some(next)).as_str() {
+    match pages::return_target(next, "/").as_str() {
         "/" => path.to_string(),
         next => format!("{path}?next={}", pages::encode_query(next)),
     }

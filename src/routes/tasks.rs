@@ -259,13 +259,7 @@ pub struct ReturnTo {
 impl ReturnTo {
     /// A local path to go back to (`/tasks` when none or not local).
     fn path(&self) -> String {
-        match self.return_to.trim() {
-            "" => "/tasks".to_string(),
-            path => match pages::safe_next(Some(path)).as_str() {
-                "/" => "/tasks".to_string(),
-                path => path.to_string(),
-            },
-        }
+        pages::return_target(self.return_to.trim(), "/tasks")
     }
 }
 

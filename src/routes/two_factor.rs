@@ -118,7 +118,7 @@ fn too_many(retry_after_seconds: u64) -> String {
 }
 
 fn back_to_login(next: &str) -> HttpResponse {
-    let next = pages::safe_next(Some(next));
+    let next = pages::return_target(next, "/");
     if next == "/" {
         pages::redirect("/login")
     } else {
@@ -127,7 +127,7 @@ fn back_to_login(next: &str) -> HttpResponse {
 }
 
 fn with_next(path: &str, next: &str) -> String {
-    let next = pages::safe_next(Some(next));
+    let next = pages::return_target(next, "/");
     if next == "/" { path.to_string() } else { format!("{path}?next={}", pages::encode_query(&next)) }
 }
 
@@ -193,7 +193,7 @@ pub async fn finish(
     form: CsrfForm<CodeInput>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let next = pages::safe_next(Some(&form.next));
+    let next = pages::return_target(&form.next, "/");
     let mut errors = FieldErrors::default();
     let status = if form.code.trim().is_empty() {
         errors.add("code", "Enter the 6-digit code from your authenticator app, or a recovery code.");

@@ -118,12 +118,43 @@ impl Drop for TestApp {
     }
 }
 
+/// Every log line the test servers wrote (all tests share one process, and one log). The
+/// secrets tests read it to prove that no token reaches the log.
+static LOG: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// The log so far, as text.
+pub fn captured_log() -> String {
+    String::from_utf8_lossy(&LOG.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+/// Writes log lines into [`LOG`], and to standard error as well when `TEST_LOG` is set.
+struct LogCapture {
+    echo: bool,
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        if self.echo {
+            std::io::stderr().write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn init_logging() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         let mut config = Config::with_database("sqlite://unused");
-        config.log_filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
-        nextgig::telemetry::init(&config);
+        // Captured at the app's most talkative level (debug), and shown when TEST_LOG asks.
+        let echo = std::env::var("TEST_LOG").ok();
+        config.log_filter = echo.clone().unwrap_or_else(|| "nextgig=debug,info".into());
+        let echo = echo.is_some();
+        nextgig::telemetry::init_with_writer(&config, move || LogCapture { echo });
     });
 }
 
