@@ -328,16 +328,31 @@ pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> 
     let now = app.clock.now();
     let ip = visitor.actor.ip.clone();
     let user_id = challenge.user_id;
-    let (user, throttle) = app
+    let typed = code.clone();
+    let (user, throttle, stored_codes) = app
         .db(move |conn| {
             let user = User::find(conn, user_id)?;
             let throttle = login_attempt::check(conn, &user.email, &ip, now)?;
-            Ok((user, throttle))
+            let stored_codes = two_factor::recovery_code_hashes(conn, user_id, &typed)?;
+            Ok((user, throttle, stored_codes))
         })
         .await?;
     if let Throttle::Closed { retry_after_seconds } = throttle {
         return Ok(SecondStep::Throttled { retry_after_seconds });
     }
+    // The slow hashing before the write: making the new recovery codes of a setup whose code
+    // fits, or finding which stored recovery code was typed.
+    let new_codes = if challenge.purpose() == Purpose::Enrol && two_factor::code_fits_setup(&challenge, &code, now) {
+        Some(app.hasher.run(two_factor::NewRecoveryCodes::generate).await??)
+    } else {
+        None
+    };
+    let typed = code.clone();
+    let recovery_code = if stored_codes.is_empty() {
+        None
+    } else {
+        app.hasher.run(move || two_factor::match_recovery_code(&typed, &stored_codes)).await?
+    };
     let fresh = session::Fresh::generate();
     let secret = fresh.token.secret.clone();
     let client = visitor.session.client();
@@ -353,13 +368,16 @@ pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> 
                 if challenge.created_at < user.password_changed_at {
                     return Ok(SecondStep::Expired);
                 }
-                let (verdict, recovery_codes) = match challenge.purpose() {
-                    Purpose::Enrol => match two_factor::confirm_setup(conn, &challenge, &code, &actor, now) {
-                        Ok(codes) => (Verdict::AppCode, Some(codes)),
-                        Err(AppError::Invalid(_)) => (Verdict::Refused, None),
-                        Err(e) => return Err(e),
-                    },
-                    _ => (two_factor::verify_code(conn, user.id, &code, &actor, now)?, None),
+                let (verdict, recovery_codes) = match (challenge.purpose(), &new_codes) {
+                    (Purpose::Enrol, None) => (Verdict::Refused, None),
+                    (Purpose::Enrol, Some(new)) => {
+                        match two_factor::confirm_setup(conn, &challenge, &code, new, &actor, now) {
+                            Ok(codes) => (Verdict::AppCode, Some(codes)),
+                            Err(AppError::Invalid(_)) => (Verdict::Refused, None),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    _ => (two_factor::verify_code(conn, user.id, &code, recovery_code, &actor, now)?, None),
                 };
                 let ok = verdict != Verdict::Refused;
                 login_attempt::record(conn, &user.email, &actor.ip, ok, now)?;

@@ -4,11 +4,10 @@
 use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+use crate::models::password;
 
 /// Hashes and verifies passwords, at most `permits` at a time.
 #[derive(Clone, Debug)]
@@ -26,6 +25,17 @@ impl PasswordHasher {
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         web::block(move || hash_now(&password)).await?
+    }
+
+    /// Runs other hashing work (making or checking recovery codes) under the same bound, on the
+    /// blocking pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        Ok(web::block(work).await?)
     }
 
     /// Checks `password` against `stored`. With no stored hash (unknown email) it checks against a
@@ -46,14 +56,11 @@ impl PasswordHasher {
 
 /// Hashes a password on the current thread (for the command line and the demo loader).
 pub fn hash_now(password: &str) -> Result<String, AppError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
+    password::hash(password)
 }
 
 fn verify_now(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    password::verify(password, hash)
 }
 
 /// A hash of a random password, made once, to verify against when the email is unknown.

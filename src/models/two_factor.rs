@@ -3,7 +3,11 @@
 //! the password and the code, and the agency's "everyone must use it" setting.
 //!
 //! The shared secret is needed in clear to check a code, so it is stored as is (never logged,
-//! never shown again after setup). Recovery codes are stored as SHA-256 hashes and spent once.
+//! never shown again after setup). Recovery codes (about 50 bits each) are stored only as salted
+//! argon2id hashes, as ASVS asks for lookup secrets under 112 bits, and are spent once. Hashing
+//! them is slow on purpose, so it never happens inside a transaction: codes are made with
+//! [`NewRecoveryCodes::generate`] and a typed one is matched with [`match_recovery_code`] before
+//! the write that stores or spends them.
 
 use std::collections::HashSet;
 
@@ -19,8 +23,8 @@ use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
-use crate::models::token;
 use crate::models::user::{KIND_STAFF, User};
+use crate::models::{password, token};
 
 /// Seconds in one TOTP time step.
 pub const STEP_SECONDS: i64 = 30;
@@ -221,21 +225,82 @@ fn normalize_app_code(code: &str) -> String {
     code.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Replaces the user's recovery codes with new ones; returns them (shown once).
-fn replace_recovery_codes(conn: &mut DbConnection, user_id: i64, now: NaiveDateTime) -> Result<Vec<String>, AppError> {
+/// Recovery codes just made: the codes, shown once, and their argon2id hashes, stored.
+#[derive(Clone, Debug)]
+pub struct NewRecoveryCodes {
+    /// The codes as the user writes them down (`xxxxx-xxxxx`).
+    pub codes: Vec<String>,
+    hashes: Vec<String>,
+}
+
+impl NewRecoveryCodes {
+    /// Makes [`RECOVERY_CODES`] codes and hashes each (slow: run it on a blocking thread under
+    /// the hashing bound, before the transaction that stores them).
+    pub fn generate() -> Result<Self, AppError> {
+        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+        let hashes =
+            codes.iter().map(|code| password::hash(&normalize_recovery_code(code))).collect::<Result<_, _>>()?;
+        Ok(Self { codes, hashes })
+    }
+}
+
+/// Replaces the user's recovery codes with `new` ones; returns them (shown once).
+fn replace_recovery_codes(
+    conn: &mut DbConnection,
+    user_id: i64,
+    new: &NewRecoveryCodes,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
     diesel::delete(two_factor_recovery_codes::table.filter(two_factor_recovery_codes::user_id.eq(user_id)))
         .execute(conn)?;
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
-    for code in &codes {
+    for hash in &new.hashes {
         diesel::insert_into(two_factor_recovery_codes::table)
             .values((
                 two_factor_recovery_codes::user_id.eq(user_id),
-                two_factor_recovery_codes::code_hash.eq(token::hash(&normalize_recovery_code(code))),
+                two_factor_recovery_codes::code_hash.eq(hash),
                 two_factor_recovery_codes::created_at.eq(now),
             ))
             .execute(conn)?;
     }
-    Ok(codes)
+    Ok(new.codes.clone())
+}
+
+/// A user's unused recovery codes as stored: (id, hash). What [`match_recovery_code`] checks a
+/// typed code against; empty when the typed code cannot be a recovery code.
+pub fn recovery_code_hashes(conn: &mut DbConnection, user_id: i64, code: &str) -> Result<Vec<(i64, String)>, AppError> {
+    if !looks_like_recovery_code(code) {
+        return Ok(Vec::new());
+    }
+    Ok(two_factor_recovery_codes::table
+        .filter(two_factor_recovery_codes::user_id.eq(user_id))
+        .filter(two_factor_recovery_codes::used_at.is_null())
+        .order(two_factor_recovery_codes::id)
+        .select((two_factor_recovery_codes::id, two_factor_recovery_codes::code_hash))
+        .load(conn)?)
+}
+
+/// Which of the stored codes `code` is, if any (slow: one argon2id check per unused code; run it
+/// like [`NewRecoveryCodes::generate`]). Codes made before they were stored with argon2id are
+/// SHA-256 hex, compared in constant time, until the user makes new ones.
+pub fn match_recovery_code(code: &str, stored: &[(i64, String)]) -> Option<i64> {
+    if !looks_like_recovery_code(code) {
+        return None;
+    }
+    let typed = normalize_recovery_code(code);
+    let legacy = token::hash(&typed);
+    stored.iter().find_map(|(id, hash)| {
+        let matches = if is_legacy_hash(hash) {
+            bool::from(hash.as_bytes().ct_eq(legacy.as_bytes()))
+        } else {
+            password::verify(&typed, hash)
+        };
+        matches.then_some(*id)
+    })
+}
+
+/// True for a recovery code stored before argon2id (bare SHA-256 hex).
+fn is_legacy_hash(hash: &str) -> bool {
+    !hash.starts_with("$argon2")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +313,9 @@ pub struct Status {
     pub enabled_at: NaiveDateTime,
     /// Recovery codes not yet used.
     pub recovery_codes_left: i64,
+    /// True when some unused codes were stored in the older, weaker form (SHA-256): the account
+    /// page asks the user to make new ones.
+    pub recovery_codes_outdated: bool,
 }
 
 /// The user's two-step sign-in, if it is on.
@@ -258,12 +326,14 @@ pub fn status(conn: &mut DbConnection, user_id: i64) -> Result<Option<Status>, A
         .first(conn)
         .optional()?;
     let Some(enabled_at) = enabled_at else { return Ok(None) };
-    let recovery_codes_left = two_factor_recovery_codes::table
+    let unused: Vec<String> = two_factor_recovery_codes::table
         .filter(two_factor_recovery_codes::user_id.eq(user_id))
         .filter(two_factor_recovery_codes::used_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(Some(Status { enabled_at, recovery_codes_left }))
+        .select(two_factor_recovery_codes::code_hash)
+        .load(conn)?;
+    let recovery_codes_outdated = unused.iter().any(|hash| is_legacy_hash(hash));
+    let recovery_codes_left = i64::try_from(unused.len()).unwrap_or(i64::MAX);
+    Ok(Some(Status { enabled_at, recovery_codes_left, recovery_codes_outdated }))
 }
 
 /// True when the user signs in with two steps.
@@ -304,13 +374,15 @@ pub enum Verdict {
     Refused,
 }
 
-/// Checks a code (the app's or a recovery code) for `user_id` and spends it: an app code's step
-/// is remembered so that the same code cannot be used again; a recovery code is marked used (and
-/// audited). Runs inside the caller's transaction.
+/// Checks a code for `user_id` and spends it: an app code's step is remembered so that the same
+/// code cannot be used again; a recovery code is the one [`match_recovery_code`] found
+/// (`recovery_code`), marked used here (and audited) unless another request spent it first.
+/// Runs inside the caller's transaction.
 pub fn verify_code(
     conn: &mut DbConnection,
     user_id: i64,
     code: &str,
+    recovery_code: Option<i64>,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<Verdict, AppError> {
@@ -334,32 +406,30 @@ pub fn verify_code(
         .execute(conn)?;
         return Ok(if spent == 1 && step > last_used_step { Verdict::AppCode } else { Verdict::Refused });
     }
-    if looks_like_recovery_code(code) {
-        let hash = token::hash(&normalize_recovery_code(code));
-        let spent = diesel::update(
-            two_factor_recovery_codes::table
-                .filter(two_factor_recovery_codes::user_id.eq(user_id))
-                .filter(two_factor_recovery_codes::code_hash.eq(&hash))
-                .filter(two_factor_recovery_codes::used_at.is_null()),
-        )
-        .set(two_factor_recovery_codes::used_at.eq(now))
-        .execute(conn)?;
-        if spent >= 1 {
-            let left: i64 = two_factor_recovery_codes::table
-                .filter(two_factor_recovery_codes::user_id.eq(user_id))
-                .filter(two_factor_recovery_codes::used_at.is_null())
-                .count()
-                .get_result(conn)?;
-            audit::record(
-                conn,
-                actor,
-                Event::on("two_step.recovery_code_used", "user", user_id, format!("{left} recovery codes left")),
-                now,
-            )?;
-            return Ok(Verdict::RecoveryCode);
-        }
+    let Some(recovery_code) = recovery_code else { return Ok(Verdict::Refused) };
+    let spent = diesel::update(
+        two_factor_recovery_codes::table
+            .filter(two_factor_recovery_codes::id.eq(recovery_code))
+            .filter(two_factor_recovery_codes::user_id.eq(user_id))
+            .filter(two_factor_recovery_codes::used_at.is_null()),
+    )
+    .set(two_factor_recovery_codes::used_at.eq(now))
+    .execute(conn)?;
+    if spent == 0 {
+        return Ok(Verdict::Refused);
     }
-    Ok(Verdict::Refused)
+    let left: i64 = two_factor_recovery_codes::table
+        .filter(two_factor_recovery_codes::user_id.eq(user_id))
+        .filter(two_factor_recovery_codes::used_at.is_null())
+        .count()
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        actor,
+        Event::on("two_step.recovery_code_used", "user", user_id, format!("{left} recovery codes left")),
+        now,
+    )?;
+    Ok(Verdict::RecoveryCode)
 }
 
 /// The field error for a refused code.
@@ -385,6 +455,7 @@ pub fn disable(conn: &mut DbConnection, user_id: i64, actor: &Actor, now: NaiveD
 pub fn regenerate_recovery_codes(
     conn: &mut DbConnection,
     user_id: i64,
+    new: &NewRecoveryCodes,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
@@ -392,7 +463,7 @@ pub fn regenerate_recovery_codes(
         if !is_enabled(conn, user_id)? {
             return Err(AppError::NotFound);
         }
-        let codes = replace_recovery_codes(conn, user_id, now)?;
+        let codes = replace_recovery_codes(conn, user_id, new, now)?;
         audit::record(
             conn,
             actor,
@@ -546,6 +617,21 @@ pub fn pending(conn: &mut DbConnection, session_id: i64, now: NaiveDateTime) -> 
         .optional()?)
 }
 
+/// The field error for a code that does not confirm a new authenticator app.
+pub fn setup_code_refused() -> AppError {
+    AppError::invalid(
+        "code",
+        "That code does not match. Check that your app added the key above, then enter the 6-digit code it shows now.",
+    )
+}
+
+/// True when `code` is the current code for the challenge's new secret: the cheap check made
+/// before recovery codes are made for [`confirm_setup`] (which checks it again, and spends it).
+pub fn code_fits_setup(challenge: &Challenge, code: &str, now: NaiveDateTime) -> bool {
+    let key = challenge.setup_secret.as_deref().and_then(base32_decode);
+    key.is_some_and(|key| matching_step(&key, &normalize_app_code(code), now).is_some())
+}
+
 /// Turns two-step sign-in on with the challenge's secret once `code` shows the user's app has it
 /// (or moves it to the new app): the old secret, if any, stops working, and new recovery codes
 /// replace any old ones. Returns the recovery codes (shown once). A wrong code is a field error
@@ -554,17 +640,13 @@ pub fn confirm_setup(
     conn: &mut DbConnection,
     challenge: &Challenge,
     code: &str,
+    new: &NewRecoveryCodes,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
     let secret = challenge.setup_secret.as_deref().ok_or(AppError::NotFound)?;
     let key = base32_decode(secret).ok_or_else(|| AppError::internal("a setup secret is not base32"))?;
-    let Some(step) = matching_step(&key, &normalize_app_code(code), now) else {
-        return Err(AppError::invalid(
-            "code",
-            "That code does not match. Check that your app added the key above, then enter the 6-digit code it shows now.",
-        ));
-    };
+    let Some(step) = matching_step(&key, &normalize_app_code(code), now) else { return Err(setup_code_refused()) };
     let replaced = is_enabled(conn, challenge.user_id)?;
     diesel::delete(user_two_factor::table.filter(user_two_factor::user_id.eq(challenge.user_id))).execute(conn)?;
     diesel::insert_into(user_two_factor::table)
@@ -577,7 +659,7 @@ pub fn confirm_setup(
             user_two_factor::updated_at.eq(now),
         ))
         .execute(conn)?;
-    let codes = replace_recovery_codes(conn, challenge.user_id, now)?;
+    let codes = replace_recovery_codes(conn, challenge.user_id, new, now)?;
     diesel::delete(two_factor_challenges::table.find(challenge.id)).execute(conn)?;
     let detail =
         if replaced { "moved to a new authenticator app; new recovery codes" } else { "with 10 recovery codes" };

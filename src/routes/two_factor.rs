@@ -287,14 +287,26 @@ pub async fn confirm_setup(
     let code = form.into_inner().code;
     let Some(session_id) = staff.session.id() else { return Ok(pages::redirect("/account")) };
     let (user_id, actor, now) = (staff.user.id, staff.actor.clone(), app.clock.now());
+    let waiting = app.db(move |conn| two_factor::pending(conn, session_id, now)).await?;
+    let waiting = waiting.filter(|c| c.purpose() == Purpose::Setup && c.user_id == user_id);
+    // New recovery codes are hashed (slowly) only for a code that fits, before the write.
+    let new_codes = match &waiting {
+        Some(challenge) if two_factor::code_fits_setup(challenge, &code, now) => {
+            Some(app.hasher.run(two_factor::NewRecoveryCodes::generate).await??)
+        }
+        _ => None,
+    };
     let confirmed = app
         .db(move |conn| {
             db::write(conn, |conn| {
                 let challenge = two_factor::pending(conn, session_id, now)?
                     .filter(|c| c.purpose() == Purpose::Setup && c.user_id == user_id);
-                match challenge {
-                    Some(challenge) => two_factor::confirm_setup(conn, &challenge, &code, &actor, now).map(Some),
-                    None => Ok(None),
+                match (challenge, new_codes) {
+                    (Some(challenge), Some(new)) => {
+                        two_factor::confirm_setup(conn, &challenge, &code, &new, &actor, now).map(Some)
+                    }
+                    (Some(_), None) => Err(two_factor::setup_code_refused()),
+                    (None, _) => Ok(None),
                 }
             })
         })
@@ -335,7 +347,8 @@ pub async fn regenerate_codes(
         return account::account_page(&app, &member(&staff), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let (actor, now) = (staff.actor.clone(), app.clock.now());
-    let codes = app.db(move |conn| two_factor::regenerate_recovery_codes(conn, user_id, &actor, now)).await?;
+    let new = app.hasher.run(two_factor::NewRecoveryCodes::generate).await??;
+    let codes = app.db(move |conn| two_factor::regenerate_recovery_codes(conn, user_id, &new, &actor, now)).await?;
     let layout = staff.session.layout(Section::Account);
     pages::html(&RecoveryCodesPage { layout, codes, next: "/account#two-step".into(), reason: "regenerated" })
 }
@@ -374,10 +387,15 @@ pub async fn disable(
     }
     if errors.is_empty() {
         let (actor, now, code) = (staff.actor.clone(), app.clock.now(), form.disable_code);
+        let typed = code.clone();
+        let stored = app.db(move |conn| two_factor::recovery_code_hashes(conn, user_id, &typed)).await?;
+        let typed = code.clone();
+        let recovery_code = app.hasher.run(move || two_factor::match_recovery_code(&typed, &stored)).await?;
         let turned_off = app
             .db(move |conn| {
                 db::write(conn, |conn| {
-                    if two_factor::verify_code(conn, user_id, &code, &actor, now)? == two_factor::Verdict::Refused {
+                    let verdict = two_factor::verify_code(conn, user_id, &code, recovery_code, &actor, now)?;
+                    if verdict == two_factor::Verdict::Refused {
                         return Ok(false);
                     }
                     two_factor::disable(conn, user_id, &actor, now)?;

@@ -536,3 +536,66 @@ async fn an_admin_can_reset_the_two_step_sign_in_of_a_member_who_lost_their_phon
     let refused = rita.post_raw(&format!("/admin/team/{ada_id}/two-step/reset"), &[("csrf_token", &token)]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn recovery_codes_are_stored_only_as_salted_argon2id_hashes() {
+    use nextgig::db::schema::two_factor_recovery_codes as codes_table;
+    let app = spawn_app().await;
+    let (_, ada_id) = app.create_agency("Acme Staffing", "ada@acme.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let (_, codes) = turn_on(&app, &ada).await;
+    assert_eq!(codes.len(), 10);
+    let stored: Vec<String> = app
+        .with_db(move |conn| {
+            codes_table::table
+                .filter(codes_table::user_id.eq(ada_id))
+                .select(codes_table::code_hash)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(stored.len(), 10);
+    let unique: std::collections::BTreeSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), 10);
+    for hash in &stored {
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "not a salted argon2id hash: {hash}");
+        for code in &codes {
+            let bare = code.replace('-', "");
+            assert!(!hash.contains(&bare), "the code is in its stored form");
+            assert_ne!(hash, &nextgig::models::token::hash(&bare), "an unsalted SHA-256 of the code");
+        }
+    }
+    // The same code hashed twice gives two different stored forms: the salt.
+    let (a, b) = (
+        nextgig::models::password::hash("abcde23456").unwrap(),
+        nextgig::models::password::hash("abcde23456").unwrap(),
+    );
+    assert_ne!(a, b);
+
+    // A code stored the old way (bare SHA-256) still works once, and the account page asks for
+    // new codes.
+    let legacy = "kmnpq-rstuv";
+    let legacy_hash = nextgig::models::token::hash("kmnpqrstuv");
+    let now = app.clock.now();
+    app.with_db(move |conn| {
+        diesel::insert_into(codes_table::table)
+            .values((
+                codes_table::user_id.eq(ada_id),
+                codes_table::code_hash.eq(legacy_hash),
+                codes_table::created_at.eq(now),
+            ))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let account = ada.get("/account").await;
+    assert!(account.text.contains("stored them in a stronger form"), "{}", account.text);
+    let client = app.client();
+    password_step(&client, "ada@acme.test").await;
+    assert_eq!(send_code(&client, legacy).await.status, StatusCode::SEE_OTHER);
+    let again = app.client();
+    password_step(&again, "ada@acme.test").await;
+    assert_eq!(send_code(&again, legacy).await.status, StatusCode::UNPROCESSABLE_ENTITY, "spent");
+    let account = ada.get("/account").await;
+    assert!(!account.text.contains("stored them in a stronger form"), "{}", account.text);
+}
