@@ -19,6 +19,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
+use crate::models::known_browser;
 use crate::models::login_attempt::{self, Throttle};
 use crate::models::session::{SessionRecord, SessionUser};
 use crate::models::two_factor::{self, Purpose, Verdict};
@@ -211,9 +212,16 @@ pub async fn sign_in(app: &AppState, visitor: &Visitor, email: &str, password: S
     let now = app.clock.now();
     let ip = visitor.actor.ip.clone();
     let lookup_email = email.clone();
-    let (throttle, user) = app
+    let browser_secret = visitor.session.known_browser();
+    let secret_sent = browser_secret.clone();
+    let (throttle, user, browser) = app
         .db(move |conn| {
-            Ok((login_attempt::check(conn, &lookup_email, &ip, now)?, User::find_by_email(conn, &lookup_email)?))
+            let user = User::find_by_email(conn, &lookup_email)?;
+            let browser = match &user {
+                Some(user) => known_browser::find(conn, secret_sent.as_deref(), user.id, now)?,
+                None => None,
+            };
+            Ok((login_attempt::check(conn, &lookup_email, &ip, browser, now)?, user, browser))
         })
         .await?;
     if let Throttle::Closed { retry_after_seconds } = throttle {
@@ -227,23 +235,23 @@ pub async fn sign_in(app: &AppState, visitor: &Visitor, email: &str, password: S
     let client = visitor.session.client();
     let lifetime = app.config.session_absolute();
     let actor = visitor.actor.clone();
-    let outcome = app
+    let (outcome, new_browser) = app
         .db(move |conn| {
             db::write(conn, |conn| {
                 let ok = matched && user.as_ref().is_some_and(|u| !u.is_disabled());
-                login_attempt::record(conn, &email, &actor.ip, ok, now)?;
+                login_attempt::record(conn, &email, &actor.ip, browser, ok, now)?;
                 let Some(user) = user else {
                     audit::record(conn, &actor, Event::new("login.failed", format!("unknown account {email}")), now)?;
-                    return Ok(SignIn::Refused);
+                    return Ok((SignIn::Refused, None));
                 };
                 let actor = actor.as_user(user.id, user.agency_id);
                 if !matched {
                     audit::record(conn, &actor, Event::on("login.failed", "user", user.id, "wrong password"), now)?;
-                    return Ok(SignIn::Refused);
+                    return Ok((SignIn::Refused, None));
                 }
                 if user.is_disabled() {
                     audit::record(conn, &actor, Event::on("login.refused", "user", user.id, "account disabled"), now)?;
-                    return Ok(SignIn::Disabled);
+                    return Ok((SignIn::Disabled, None));
                 }
                 if let Some(purpose) = two_factor::second_step(conn, &user)? {
                     // Not signed in yet: a new session (rotated as at sign-in) that waits for the code.
@@ -257,16 +265,20 @@ pub async fn sign_in(app: &AppState, visitor: &Visitor, email: &str, password: S
                         _ => ("two-step sign-in must be set up first", SignIn::SetupNeeded),
                     };
                     audit::record(conn, &actor, Event::on("login.password_accepted", "user", user.id, detail), now)?;
-                    return Ok(outcome);
+                    return Ok((outcome, None));
                 }
                 open_signed_in_session(conn, old_session, &fresh, user.id, &client, &[], lifetime, now)?;
+                let new_browser = known_browser::remember(conn, user.id, browser_secret.as_deref(), now)?;
                 audit::record(conn, &actor, Event::on("login.succeeded", "user", user.id, ""), now)?;
-                Ok(SignIn::Done)
+                Ok((SignIn::Done, new_browser))
             })
         })
         .await?;
     if matches!(outcome, SignIn::Done | SignIn::CodeNeeded | SignIn::SetupNeeded) {
         visitor.session.replace_with(secret);
+    }
+    if let Some(browser) = new_browser {
+        visitor.session.remember_browser(browser);
     }
     Ok(outcome)
 }
@@ -329,12 +341,15 @@ pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> 
     let ip = visitor.actor.ip.clone();
     let user_id = challenge.user_id;
     let typed = code.clone();
-    let (user, throttle, stored_codes) = app
+    let browser_secret = visitor.session.known_browser();
+    let secret_sent = browser_secret.clone();
+    let (user, throttle, stored_codes, browser) = app
         .db(move |conn| {
             let user = User::find(conn, user_id)?;
-            let throttle = login_attempt::check(conn, &user.email, &ip, now)?;
+            let browser = known_browser::find(conn, secret_sent.as_deref(), user_id, now)?;
+            let throttle = login_attempt::check(conn, &user.email, &ip, browser, now)?;
             let stored_codes = two_factor::recovery_code_hashes(conn, user_id, &typed)?;
-            Ok((user, throttle, stored_codes))
+            Ok((user, throttle, stored_codes, browser))
         })
         .await?;
     if let Throttle::Closed { retry_after_seconds } = throttle {
@@ -358,15 +373,15 @@ pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> 
     let client = visitor.session.client();
     let lifetime = app.config.session_absolute();
     let actor = visitor.actor.as_user(user.id, user.agency_id);
-    let outcome = app
+    let (outcome, new_browser) = app
         .db(move |conn| {
             db::write(conn, |conn| {
                 if user.is_disabled() {
                     audit::record(conn, &actor, Event::on("login.refused", "user", user.id, "account disabled"), now)?;
-                    return Ok(SecondStep::Disabled);
+                    return Ok((SecondStep::Disabled, None));
                 }
                 if challenge.created_at < user.password_changed_at {
-                    return Ok(SecondStep::Expired);
+                    return Ok((SecondStep::Expired, None));
                 }
                 let (verdict, recovery_codes) = match (challenge.purpose(), &new_codes) {
                     (Purpose::Enrol, None) => (Verdict::Refused, None),
@@ -380,10 +395,10 @@ pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> 
                     _ => (two_factor::verify_code(conn, user.id, &code, recovery_code, &actor, now)?, None),
                 };
                 let ok = verdict != Verdict::Refused;
-                login_attempt::record(conn, &user.email, &actor.ip, ok, now)?;
+                login_attempt::record(conn, &user.email, &actor.ip, browser, ok, now)?;
                 if !ok {
                     audit::record(conn, &actor, Event::on("login.failed", "user", user.id, "wrong two-step code"), now)?;
-                    return Ok(SecondStep::Refused);
+                    return Ok((SecondStep::Refused, None));
                 }
                 let mut flashes = Vec::new();
                 if verdict == Verdict::RecoveryCode {
@@ -399,15 +414,30 @@ pub async fn finish_sign_in(app: &AppState, visitor: &Visitor, code: String) -> 
                     (_, Verdict::RecoveryCode) => "with a recovery code",
                     _ => "with a two-step code",
                 };
+                let new_browser = known_browser::remember(conn, user.id, browser_secret.as_deref(), now)?;
                 audit::record(conn, &actor, Event::on("login.succeeded", "user", user.id, detail), now)?;
-                Ok(SecondStep::Done { recovery_codes })
+                Ok((SecondStep::Done { recovery_codes }, new_browser))
             })
         })
         .await?;
     if matches!(outcome, SecondStep::Done { .. }) {
         visitor.session.replace_with(secret);
     }
+    if let Some(browser) = new_browser {
+        visitor.session.remember_browser(browser);
+    }
     Ok(outcome)
+}
+
+/// A session started by [`start_session_for`]: the secret for the session cookie, and for a
+/// user now signed in, the secret that makes this browser a known one (see
+/// `models::known_browser`).
+#[derive(Debug)]
+pub struct Started {
+    /// The new session's secret.
+    pub session: String,
+    /// The known-browser secret to send, when the user is signed in.
+    pub browser: Option<String>,
 }
 
 /// Signs in a user who just proved who they are another way (setup, an accepted invitation, a
@@ -422,7 +452,7 @@ pub fn start_session_for(
     flash: Flash,
     lifetime: chrono::TimeDelta,
     now: chrono::NaiveDateTime,
-) -> Result<String, AppError> {
+) -> Result<Started, AppError> {
     let fresh = session::Fresh::generate();
     let user = User::find(conn, user_id)?;
     if let Some(purpose) = two_factor::second_step(conn, &user)? {
@@ -432,10 +462,19 @@ pub fn start_session_for(
         }
         let waiting = fresh.store(conn, None, client, &[], lifetime, now)?;
         two_factor::start(conn, waiting, user_id, purpose, now)?;
-        return Ok(fresh.token.secret);
+        return Ok(Started { session: fresh.token.secret, browser: None });
     }
     open_signed_in_session(conn, session_id, &fresh, user_id, client, &[flash], lifetime, now)?;
-    Ok(fresh.token.secret)
+    let browser = known_browser::remember(conn, user_id, None, now)?;
+    Ok(Started { session: fresh.token.secret, browser })
+}
+
+/// Sends the cookies of a session [`start_session_for`] started.
+pub fn send_started(session: &Session, started: Started) {
+    session.replace_with(started.session);
+    if let Some(browser) = started.browser {
+        session.remember_browser(browser);
+    }
 }
 
 /// Signs out: deletes the session everywhere and clears the cookie.

@@ -30,12 +30,22 @@ pub const COOKIE: &str = "nextgig_session";
 /// The cookie's name over https: the `__Host-` prefix pins it to this host, path `/`, Secure.
 pub const SECURE_COOKIE: &str = "__Host-nextgig_session";
 
+/// The known-browser cookie's name over plain http (see `models::known_browser`).
+pub const BROWSER_COOKIE: &str = "nextgig_browser";
+/// The known-browser cookie's name over https.
+pub const SECURE_BROWSER_COOKIE: &str = "__Host-nextgig_browser";
+
 /// How often the last-seen time is written (idle expiry is accurate to this).
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// The cookie name for this deployment.
 pub fn cookie_name(config: &Config) -> &'static str {
     if config.is_https() { SECURE_COOKIE } else { COOKIE }
+}
+
+/// The known-browser cookie name for this deployment.
+pub fn browser_cookie_name(config: &Config) -> &'static str {
+    if config.is_https() { SECURE_BROWSER_COOKIE } else { BROWSER_COOKIE }
 }
 
 /// A session created by this request but not yet stored (stored after the handler runs).
@@ -58,6 +68,10 @@ struct State {
     touch: bool,
     ip: String,
     user_agent: String,
+    /// The known-browser secret the request's cookie carried, if well formed.
+    browser: Option<String>,
+    /// A new known-browser secret to send (after a sign-in from a browser not yet known).
+    set_browser: Option<String>,
 }
 
 /// This request's session (signed in or anonymous), from the extractor.
@@ -131,6 +145,16 @@ impl Session {
     pub fn client(&self) -> (String, String) {
         let state = self.0.borrow();
         (state.ip.clone(), state.user_agent.clone())
+    }
+
+    /// The known-browser secret this browser sent, if any (see `models::known_browser`).
+    pub fn known_browser(&self) -> Option<String> {
+        self.0.borrow().browser.clone()
+    }
+
+    /// The user signed in and this browser is now known for them: send the secret.
+    pub fn remember_browser(&self, secret: String) {
+        self.0.borrow_mut().set_browser = Some(secret);
     }
 
     /// The handler stored a new session (sign-in): send its secret, forget the old one.
@@ -257,6 +281,8 @@ pub async fn middleware(
         ..State::default()
     };
 
+    state.browser =
+        req.cookie(browser_cookie_name(&config)).map(|c| c.value().to_string()).filter(|s| token::is_well_formed(s));
     if let Some(cookie) = req.cookie(name) {
         let secret = cookie.value().to_string();
         if token::is_well_formed(&secret) {
@@ -316,6 +342,7 @@ pub async fn middleware(
         };
         (insert, update, state.set_cookie.take(), state.clear_cookie)
     };
+    let set_browser = session.0.borrow_mut().set_browser.take();
     let lifetime = config.session_absolute();
     // Only the last-seen time is due (nothing the user would miss if it waits for a later request).
     let touch_only = insert.is_none() && update.as_ref().is_some_and(|(_, _, flash)| flash.is_none());
@@ -346,6 +373,10 @@ pub async fn middleware(
         }
     }
 
+    if let Some(secret) = set_browser {
+        let cookie = browser_cookie(secret, &config);
+        response.response_mut().add_cookie(&cookie)?;
+    }
     if let Some(secret) = set_cookie {
         let cookie = session_cookie(name, secret, &config);
         response.response_mut().add_cookie(&cookie)?;
@@ -360,6 +391,19 @@ pub async fn middleware(
 fn session_cookie(name: &'static str, value: String, config: &Config) -> Cookie<'static> {
     let max_age = CookieDuration::seconds(config.session_absolute().num_seconds());
     Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.is_https())
+        .max_age(max_age)
+        .finish()
+}
+
+/// The known-browser cookie: as private as the session's, kept for as long as the browser stays
+/// known.
+fn browser_cookie(value: String, config: &Config) -> Cookie<'static> {
+    let max_age = CookieDuration::days(crate::models::known_browser::KEEP_DAYS);
+    Cookie::build(browser_cookie_name(config), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)

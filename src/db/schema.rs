@@ -54,6 +54,17 @@ diesel::table! {
         ip -> Text,
         succeeded -> Bool,
         created_at -> Timestamp,
+        known_browser_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    known_browsers (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
     }
 }
 
@@ -795,6 +806,7 @@ diesel::joinable!(documents -> contractor_profiles (profile_id));
 diesel::joinable!(notices -> users (user_id));
 diesel::joinable!(digests_sent -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(known_browsers -> users (user_id));
 diesel::joinable!(user_two_factor -> users (user_id));
 diesel::joinable!(two_factor_recovery_codes -> users (user_id));
 diesel::joinable!(two_factor_challenges -> sessions (session_id));
@@ -849,6 +861,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     two_factor_recovery_codes,
     two_factor_challenges,
     login_attempts,
+    known_browsers,
     idempotency_keys,
     setup_tokens,
     invitations,

@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::error::AppError;
 use crate::models::session::SessionRecord;
-use crate::models::{idempotency, lease, login_attempt};
+use crate::models::{idempotency, known_browser, lease, login_attempt};
 use crate::state::AppState;
 
 /// How often the sweeper runs.
@@ -22,7 +22,10 @@ pub async fn run_once(app: &AppState, worker: &str) -> Result<usize, AppError> {
         if !lease::try_acquire(conn, LEASE, &holder, ttl, now)? {
             return Ok(0);
         }
-        Ok(SessionRecord::sweep(conn, idle, now)? + login_attempt::sweep(conn, now)? + idempotency::sweep(conn, now)?)
+        Ok(SessionRecord::sweep(conn, idle, now)?
+            + login_attempt::sweep(conn, now)?
+            + idempotency::sweep(conn, now)?
+            + known_browser::sweep(conn, now)?)
     })
     .await
 }
@@ -32,7 +35,7 @@ pub async fn run(app: AppState, worker: String, every: Duration, mut stopped: wa
     loop {
         match run_once(&app, &worker).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(removed = n, "swept expired sessions and old sign-in attempts"),
+            Ok(n) => tracing::info!(removed = n, "swept expired sessions, old sign-in attempts and forgotten browsers"),
             Err(e) => tracing::warn!(error = %e, "sweep failed"),
         }
         if super::wait_or_stop(every, &mut stopped).await {

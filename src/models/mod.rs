@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod interview;
 pub mod invitation;
 pub mod job;
+pub mod known_browser;
 pub mod lease;
 pub mod login_attempt;
 pub mod money;

@@ -1229,8 +1229,12 @@ fn check_throttle(conn: &mut DbConnection, ip: &str, now: NaiveDateTime) -> Resu
 
 /// The open (unexpired, unrevoked) shortlist behind a secret; a wrong one is counted against the
 /// address and answers `NotFound`, exactly like a missing, expired or revoked one.
+///
+/// A right secret always opens its link, however many wrong ones the address sent: the
+/// throttle slows guessing (an address past its misses gets 429 for every further miss), never
+/// the client sharing an office network with whoever guessed. With 256-bit secrets, a miss
+/// learnt from a 429 instead of a 404 tells a guesser nothing they can use.
 fn by_secret(conn: &mut DbConnection, secret: &str, ip: &str, now: NaiveDateTime) -> Result<Shortlist, AppError> {
-    check_throttle(conn, ip, now)?;
     let found = if token::is_well_formed(secret) {
         shortlists::table
             .filter(shortlists::token_hash.eq(token::hash(secret)))
@@ -1245,7 +1249,8 @@ fn by_secret(conn: &mut DbConnection, secret: &str, ip: &str, now: NaiveDateTime
     match found {
         Some(list) => Ok(list),
         None => {
-            crate::models::login_attempt::record(conn, MISS_KEY, ip, false, now)?;
+            check_throttle(conn, ip, now)?;
+            crate::models::login_attempt::record(conn, MISS_KEY, ip, None, false, now)?;
             Err(AppError::NotFound)
         }
     }

@@ -72,8 +72,8 @@ async fn staff_accept(
         })
         .await;
     match outcome {
-        Ok(session_secret) => {
-            visitor.session.replace_with(session_secret);
+        Ok(started) => {
+            auth::send_started(&visitor.session, started);
             Ok(pages::redirect("/"))
         }
         Err(AppError::Invalid(errors)) => show_again(&visitor, token, invitation, form, errors),
@@ -198,7 +198,7 @@ pub async fn accept(
                 "Welcome to NextGig. {} now sees what you keep here. Check that your availability is right.",
                 invitation.agency_name
             ));
-            let session_secret = app
+            let started = app
                 .db(move |conn| {
                     let user =
                         contractor_invitation::accept_new(conn, &secret, &name, &zone, &password_hash, &actor, now)?;
@@ -207,7 +207,7 @@ pub async fn accept(
                     })
                 })
                 .await?;
-            visitor.session.replace_with(session_secret);
+            auth::send_started(&visitor.session, started);
             Ok(pages::redirect("/me"))
         }
         contractor_invitation::Account::Contractor(user_id) if invitee_signed_in(&visitor, &invitation) => {

@@ -112,13 +112,13 @@ pub async fn update(
     let (secret, actor, session_id, client) =
         (token, visitor.actor.clone(), visitor.session.id(), visitor.session.client());
     let lifetime = app.config.session_absolute();
-    let session_secret = app
+    let started = app
         .db(move |conn| {
             let user = password_reset::complete(conn, &secret, &password_hash, &actor, now)?;
             let flash = Flash::success("Your password is changed, and every other session is signed out.");
             db::write(conn, |conn| auth::start_session_for(conn, session_id, user.id, &client, flash, lifetime, now))
         })
         .await?;
-    visitor.session.replace_with(session_secret);
+    auth::send_started(&visitor.session, started);
     Ok(pages::redirect("/"))
 }

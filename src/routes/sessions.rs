@@ -1,6 +1,6 @@
 //! Signing in and out.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -80,6 +80,7 @@ pub async fn create(
     if form.password.is_empty() {
         errors.add("password", "Enter your password.");
     }
+    let mut retry_after = None;
     let status = if !errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -98,6 +99,7 @@ pub async fn create(
                 StatusCode::FORBIDDEN
             }
             SignIn::Throttled { retry_after_seconds } => {
+                retry_after = Some(retry_after_seconds);
                 let minutes = retry_after_seconds.div_ceil(60);
                 errors.add(
                     "password",
@@ -111,10 +113,14 @@ pub async fn create(
         }
     };
     let form = LoginInput { password: String::new(), ..form };
-    pages::html_with_status(
+    let mut page = pages::html_with_status(
         status,
         &LoginPage { layout: visitor.session.layout(Section::None), form, errors, notice: None },
-    )
+    )?;
+    if let Some(seconds) = retry_after {
+        page.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    Ok(page)
 }
 
 /// The page of the sign-in's second step, carrying where to go after it.

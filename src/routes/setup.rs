@@ -72,8 +72,8 @@ pub async fn create(
         })
         .await;
     match outcome {
-        Ok(session_secret) => {
-            visitor.session.replace_with(session_secret);
+        Ok(started) => {
+            auth::send_started(&visitor.session, started);
             Ok(pages::redirect("/admin/team"))
         }
         Err(AppError::Invalid(errors)) => show_again(&visitor, form, errors),

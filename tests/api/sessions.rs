@@ -105,6 +105,94 @@ async fn failures_from_another_address_do_not_lock_out_the_real_user() {
     assert_eq!(attempt(&owner, "198.51.100.7", PASSWORD).await.status, StatusCode::SEE_OTHER);
 }
 
+/// Signs in (or tries to) through the form as if from address `ip` (behind a trusted proxy).
+async fn sign_in_from(client: &TestClient, ip: &str, password: &str) -> crate::helpers::Page {
+    let token = client.get("/login").await.csrf_token();
+    client
+        .post_with_headers(
+            "/login",
+            &[("email", "ada@acme.test"), ("password", password), ("csrf_token", &token)],
+            &[("x-forwarded-for", ip)],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_spread_out_attack_never_locks_the_owner_out_of_a_browser_they_signed_in_from() {
+    let app = crate::helpers::spawn_app_with(|config| config.trust_proxy_headers = true).await;
+    app.create_agency("Acme Staffing", "ada@acme.test").await;
+    // Ada signed in from her laptop before: it keeps a known-browser cookie.
+    let laptop = app.client();
+    let first = sign_in_from(&laptop, "198.51.100.7", PASSWORD).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let cookie = first
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("nextgig_browser="));
+    let cookie = cookie.expect("a known-browser cookie after signing in").to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(cookie.contains(&format!("Max-Age={}", 180 * 24 * 3600)), "{cookie}");
+    laptop.submit("/", "/logout", &[]).await;
+
+    // Fifty wrong passwords from five addresses.
+    let attacker = app.client();
+    for n in 0..50 {
+        let page = sign_in_from(&attacker, &format!("203.0.113.{}", n % 5), "wrong-password-guess").await;
+        assert!(page.status.is_client_error(), "{}", page.status);
+    }
+    // Ada's laptop gets in, from her own address and even from one the attacker used.
+    assert_eq!(sign_in_from(&laptop, "198.51.100.7", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    laptop.submit("/", "/logout", &[]).await;
+    assert_eq!(sign_in_from(&laptop, "203.0.113.1", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    laptop.submit("/", "/logout", &[]).await;
+
+    // A browser Ada never used waits a little after the attacker's last guess (it cannot tell her
+    // from the attacker), and each further guess makes the next wait 10 seconds longer: the
+    // attack slows down, and nobody is locked out for long.
+    let retry_after = |page: &crate::helpers::Page| -> i64 {
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.text);
+        page.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After")
+    };
+    let new_phone = app.client();
+    assert_eq!(retry_after(&sign_in_from(&new_phone, "198.51.100.7", PASSWORD).await), 10);
+    for (n, wait) in [10, 20, 30, 40].into_iter().enumerate() {
+        let refused = sign_in_from(&attacker, &format!("192.0.2.{n}"), "wrong-password-guess").await;
+        assert_eq!(retry_after(&refused), wait, "a guess before the wait is over is not even tried");
+        advance(&app, TimeDelta::seconds(wait));
+        let tried = sign_in_from(&attacker, &format!("192.0.2.{n}"), "wrong-password-guess").await;
+        assert_eq!(tried.status, StatusCode::UNPROCESSABLE_ENTITY, "tried once the wait is over");
+    }
+    assert_eq!(retry_after(&sign_in_from(&new_phone, "198.51.100.7", PASSWORD).await), 50);
+    advance(&app, TimeDelta::seconds(50));
+    assert_eq!(sign_in_from(&new_phone, "198.51.100.7", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    // Meanwhile the laptop never waited.
+    assert_eq!(sign_in_from(&laptop, "192.0.2.3", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_known_browser_that_guesses_is_paused_on_its_own() {
+    let app = crate::helpers::spawn_app_with(|config| config.trust_proxy_headers = true).await;
+    app.create_agency("Acme Staffing", "ada@acme.test").await;
+    let laptop = app.client();
+    assert_eq!(sign_in_from(&laptop, "198.51.100.7", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    laptop.submit("/", "/logout", &[]).await;
+    // Someone with the laptop's cookie guesses: after ten misses that browser pauses…
+    for _ in 0..10 {
+        assert_eq!(
+            sign_in_from(&laptop, "203.0.113.9", "wrong-password-guess").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    assert_eq!(sign_in_from(&laptop, "203.0.113.9", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // …and nobody else does: those misses do not count against the account.
+    let desk = app.client();
+    assert_eq!(sign_in_from(&desk, "198.51.100.7", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    advance(&app, TimeDelta::minutes(16));
+    assert_eq!(sign_in_from(&laptop, "203.0.113.9", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn signing_in_rotates_the_session() {
     let app = spawn_app().await;
