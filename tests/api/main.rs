@@ -39,5 +39,6 @@ mod sessions;
 mod setup;
 mod shortlists;
 mod stages;
+mod sweep;
 mod tasks;
 mod two_factor;
