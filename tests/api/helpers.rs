@@ -432,7 +432,14 @@ impl TestClient {
     /// A new client with an empty cookie jar.
     pub fn new(base: &str) -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let http = reqwest::Client::builder().redirect(Policy::none()).cookie_provider(jar.clone()).build().unwrap();
+        // Idle connections are dropped well before the server's keep-alive (5 s) closes them:
+        // reusing one the server is closing fails the request (seen on a loaded machine).
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_provider(jar.clone())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap();
         Self { base: base.to_string(), http, jar }
     }
 
