@@ -211,21 +211,48 @@ pub fn redact(raw: &str) -> String {
 
 /// r2d2's factory for our connections: the backend is chosen once, from the URL. It also counts
 /// every statement its connections run (tests use it to prove a page's statement count does not
-/// grow with the data).
+/// grow with the data), and can keep their text (the plan tests explain each one).
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
-    statements: Arc<AtomicU64>,
+    statements: StatementCounter,
 }
 
-/// A running count of the statements a pool's connections have run.
+/// A running count of the statements a pool's connections have run, and, while recording, the
+/// text of each (with `?` or `$n` where values are bound).
 #[derive(Clone, Debug, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter {
+    count: Arc<AtomicU64>,
+    recording: Arc<std::sync::atomic::AtomicBool>,
+    recorded: Arc<std::sync::Mutex<Vec<String>>>,
+}
 
 impl StatementCounter {
     /// Statements run so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping the text of every statement run from now on (and forgets what was kept).
+    pub fn start_recording(&self) {
+        self.recorded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.recording.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops recording and returns the statements kept since [`StatementCounter::start_recording`].
+    pub fn stop_recording(&self) -> Vec<String> {
+        self.recording.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *self.recorded.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    fn started(&self, query: &dyn std::fmt::Display) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if self.recording.load(Ordering::Relaxed) {
+            // diesel shows a statement as its SQL, then " -- binds: [...]": keep the SQL.
+            let shown = query.to_string();
+            let sql = shown.rsplit_once(" -- binds: ").map_or(shown.as_str(), |(sql, _)| sql).to_string();
+            self.recorded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(sql);
+        }
     }
 }
 
@@ -242,8 +269,8 @@ impl r2d2::ManageConnection for ConnectionManager {
         let mut conn = self.target.connect().map_err(|e| ConnectError(e.to_string()))?;
         let statements = self.statements.clone();
         conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { .. } = event {
-                statements.fetch_add(1, Ordering::Relaxed);
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                statements.started(query);
             }
         });
         Ok(conn)
@@ -292,7 +319,7 @@ pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTar
         .min_idle(Some(1))
         .connection_timeout(options.timeout)
         .test_on_check_out(false)
-        .build(ConnectionManager { target: target.clone(), statements: counter.0.clone() })
+        .build(ConnectionManager { target: target.clone(), statements: counter.clone() })
         .map_err(|e| SetupError::Pool(e.to_string()))?;
     Ok((pool, target, counter))
 }

@@ -205,10 +205,9 @@ fn timeline(
 ) -> Result<Vec<ActivityItem>, AppError> {
     let mut query = activities::table
         .left_join(users::table.on(activities::author_id.eq(users::id.nullable())))
-        .left_join(
-            tasks::table
-                .on(tasks::activity_id.eq(activities::id.nullable()).and(tasks::agency_id.eq(activities::agency_id))),
-        )
+        // The activity's own follow-up task, by the activity alone: the activity is the agency's
+        // already, and a second term on the agency lets planners walk the agency's every task.
+        .left_join(tasks::table.on(tasks::activity_id.eq(activities::id.nullable())))
         .left_join(follow_up_assignees.on(follow_up_assignees.field(users::id).eq(tasks::assignee_id)))
         .left_join(
             jobs::table.on(activities::job_id.eq(jobs::id.nullable()).and(jobs::agency_id.eq(activities::agency_id))),

@@ -247,17 +247,23 @@ fn load_listed(
     agency_record: Option<(i64, i64)>,
     profile: Option<i64>,
 ) -> Result<Vec<Listed>, AppError> {
-    // One statement: the documents and their uploaders' names.
-    let mut query = documents::table
-        .left_join(users::table.on(users::id.nullable().eq(documents::uploaded_by)))
-        .filter(documents::id.is_null())
-        .into_boxed();
-    if let Some((agency, record)) = agency_record {
-        query = query.or_filter(documents::agency_id.eq(agency).and(documents::agency_contractor_id.eq(record)));
-    }
-    if let Some(profile) = profile {
-        query = query.or_filter(documents::profile_id.eq(profile));
-    }
+    // One statement: the documents and their uploaders' names. Each side of the OR is a
+    // lookup by its own index (a seed term such as `id IS NULL` would make SQLite read them all).
+    let query =
+        documents::table.left_join(users::table.on(users::id.nullable().eq(documents::uploaded_by))).into_boxed();
+    let query = match (agency_record, profile) {
+        (Some((agency, record)), Some(profile)) => query.filter(
+            documents::agency_contractor_id
+                .eq(record)
+                .and(documents::agency_id.eq(agency))
+                .or(documents::profile_id.eq(profile)),
+        ),
+        (Some((agency, record)), None) => {
+            query.filter(documents::agency_contractor_id.eq(record).and(documents::agency_id.eq(agency)))
+        }
+        (None, Some(profile)) => query.filter(documents::profile_id.eq(profile)),
+        (None, None) => return Ok(Vec::new()),
+    };
     let rows: Vec<(DocumentInfo, Option<String>)> = query
         .order((documents::created_at.desc(), documents::id.desc()))
         .select((DocumentInfo::as_select(), users::name.nullable()))

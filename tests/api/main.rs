@@ -30,6 +30,7 @@ mod outbox;
 mod password_reset;
 mod pipeline;
 mod placements;
+mod plans;
 mod portal;
 mod reports;
 mod search;
