@@ -144,3 +144,91 @@ fn the_server_refuses_to_start_on_a_bad_database_url_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot connect to PostgreSQL at postgres://postgres@127.0.0.1:1/nextgig"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Database faults, classified (the server-level tests are in tests/reliability.rs).
+
+/// A pool on the test database whose statements and lock waits are cut after `timeout`.
+fn pool_with_timeout(timeout: Duration) -> Option<(crate::helpers::TestDatabase, db::DbPool)> {
+    crate::helpers::postgres_admin_url()?;
+    let database = crate::helpers::TestDatabase::create();
+    let (pool, _, _) = db::open(database.url(), &PoolOptions { max_size: Some(2), timeout }).unwrap();
+    Some((database, pool))
+}
+
+#[test]
+fn a_postgresql_statement_longer_than_the_database_timeout_is_cancelled_and_answers_503() {
+    let Some((_database, pool)) = pool_with_timeout(Duration::from_secs(1)) else {
+        eprintln!("skipped: PostgreSQL only (set TEST_DATABASE_URL)");
+        return;
+    };
+    let started = std::time::Instant::now();
+    let error = diesel::sql_query("SELECT pg_sleep(4)").execute(&mut pool.get().unwrap()).unwrap_err();
+    let took = started.elapsed();
+    assert!(error.to_string().contains("statement timeout"), "{error}");
+    assert!(took < Duration::from_secs(3), "cut at the timeout, not after the statement: {took:?}");
+    let answer = nextgig::error::AppError::from(error);
+    assert!(matches!(answer, nextgig::error::AppError::Unavailable(_)), "{answer:?}");
+}
+
+#[test]
+fn a_postgresql_lock_held_past_the_database_timeout_answers_503_and_says_it_was_a_lock() {
+    let Some((database, pool)) = pool_with_timeout(Duration::from_secs(1)) else {
+        eprintln!("skipped: PostgreSQL only (set TEST_DATABASE_URL)");
+        return;
+    };
+    let mut holder = DatabaseTarget::parse(database.url()).unwrap().connect().unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut holder,
+        "BEGIN; LOCK TABLE leases IN ACCESS EXCLUSIVE MODE",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let error = diesel::sql_query("SELECT name FROM leases").execute(&mut pool.get().unwrap()).unwrap_err();
+    let took = started.elapsed();
+    diesel::connection::SimpleConnection::batch_execute(&mut holder, "ROLLBACK").unwrap();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let answer = nextgig::error::AppError::from(error);
+    assert!(matches!(answer, nextgig::error::AppError::Unavailable(_)), "{answer:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_caller_stopped_waiting_is_rolled_back_not_saved_behind_its_503() {
+    let app = crate::helpers::spawn_app().await;
+    let now = crate::helpers::start_time();
+    let started = std::time::Instant::now();
+    let answer = app
+        .state
+        .db_within(Duration::from_millis(300), move |conn| {
+            // A database that answers late (a frozen server, a long queue for a thread).
+            std::thread::sleep(Duration::from_millis(1200));
+            db::write(conn, |conn| {
+                nextgig::models::lease::try_acquire(conn, "late-write", "test", chrono::TimeDelta::minutes(1), now)
+            })
+        })
+        .await;
+    let took = started.elapsed();
+    assert!(matches!(answer, Err(nextgig::error::AppError::Unavailable(_))), "{answer:?}");
+    assert!(took < Duration::from_secs(1), "answered at the deadline: {took:?}");
+    // The work went on after the answer; give it time to finish.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let stored: i64 = app
+        .with_db(|conn| {
+            use nextgig::db::schema::leases;
+            leases::table.filter(leases::name.eq("late-write")).count().get_result(conn).unwrap()
+        })
+        .await;
+    assert_eq!(stored, 0, "the write answered with 503 was rolled back");
+    // The connection it used is back in the pool, untied, and writes normally.
+    let saved = app
+        .state
+        .db(move |conn| {
+            db::write(conn, |conn| {
+                nextgig::models::lease::try_acquire(conn, "next-write", "test", chrono::TimeDelta::minutes(1), now)
+            })
+        })
+        .await
+        .unwrap();
+    assert!(saved);
+}
