@@ -1110,3 +1110,94 @@ async fn a_frozen_postgresql_server_gives_503s_and_not_ready_within_the_promised
     assert_eq!(stored, 1, "the write answered 503 was not saved behind it; the retry was, once");
     println!("frozen server: frozen {frozen_for:?}; the first read succeeded {recovered_in:?} after the thaw");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_postgresql_restart_no_request_fails_on_a_connection_the_server_closed() {
+    let test = "after_a_postgresql_restart_no_request_fails_on_a_connection_the_server_closed";
+    let Some(binary) = binary(test) else { return };
+    let _serial = SERIAL.lock().await;
+    let Some(cluster) = Cluster::create(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.database("nextgig_stale");
+    prepare(&url);
+    let pool_size = 8;
+    let settings = [("DB_POOL_SIZE", "8"), ("OUTBOX_INTERVAL_SECONDS", "2")];
+    let server = Server::start_with(&binary, &url, dir.path(), &settings).await;
+    let user = User::sign_in(&server.address).await;
+
+    // Fill the pool: requests held up by a short table lock each keep a connection open.
+    let (holder, taken) =
+        hold_postgres_locks(&url, "LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE", Duration::from_secs(2));
+    until(&taken).await;
+    let held: Vec<_> = (0..pool_size)
+        .map(|_| {
+            tokio::spawn({
+                let user = user.clone();
+                async move { user.get("/tasks").await.map(|p| p.status) }
+            })
+        })
+        .collect();
+    for request in held {
+        assert_eq!(request.await.unwrap().ok(), Some(StatusCode::OK));
+    }
+    holder.join().unwrap();
+    let open = || -> i64 {
+        #[derive(QueryableByName)]
+        struct Open {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut admin = diesel::pg::PgConnection::establish(&cluster.admin_url()).unwrap();
+        diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'nextgig_stale'")
+            .get_result::<Open>(&mut admin)
+            .unwrap()
+            .n
+    };
+    let pooled = open();
+    assert!(pooled >= 4, "the pool opened several connections: {pooled}");
+    // Idle, as between two requests at a quiet hour.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // A restart cuts every one of them ("terminating connection due to administrator command").
+    cluster.stop();
+    cluster.start();
+    let log_at = server.log_text().len();
+    // Two rounds of the outbox sender (every 2 s) come first, then the requests.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    // Reads, and every fourth time a write: its form, then the form sent.
+    let mut answers = Vec::new();
+    for n in 0..24 {
+        if n % 4 != 3 {
+            answers.push(timed(user.get("/tasks")).await);
+            continue;
+        }
+        let (form, took) = timed(user.get("/tasks/new")).await;
+        let sendable = form.status == StatusCode::OK;
+        answers.push((form, took));
+        if sendable {
+            let form = &answers.last().unwrap().0;
+            let (title, key, csrf) =
+                (format!("after-restart-{n}"), form.hidden("idempotency_key"), form.hidden("csrf_token"));
+            let fields =
+                [("title", title.as_str()), ("due_on", "2027-01-04"), ("idempotency_key", &key), ("csrf_token", &csrf)];
+            answers.push(timed(user.post("/tasks", &fields)).await);
+        }
+    }
+    let answers: Vec<(StatusCode, Duration)> = answers.into_iter().map(|(page, took)| (page.status, took)).collect();
+    // And two more after them.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let later = server.log_text()[log_at..].to_string();
+    let failed: Vec<_> =
+        answers.iter().filter(|(s, _)| !matches!(*s, StatusCode::OK | StatusCode::SEE_OTHER)).collect();
+    let outbox_failures = later.lines().filter(|l| l.contains("outbox round failed")).count();
+    println!(
+        "restart with {pooled} idle pooled connections: {} of {} requests after the database was back failed \
+         ({failed:?}); {outbox_failures} outbox rounds failed after it",
+        failed.len(),
+        answers.len()
+    );
+    assert!(failed.is_empty(), "no request fails once the database is back: {failed:?}");
+    assert_eq!(outbox_failures, 0, "the outbox sender did not fail either:\n{later}");
+    let stored = stored_titles(&url, "after-restart");
+    assert_eq!(stored.len(), 6, "{stored:?}");
+}

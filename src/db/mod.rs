@@ -9,7 +9,7 @@ pub(crate) mod sql;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::connection::{
@@ -54,6 +54,9 @@ const PG_NETWORK_PARAMETERS: [(&str, &str); 5] = [
     ("keepalives_count", "3"),
     ("tcp_user_timeout", "10000"),
 ];
+/// A pooled connection that finished a statement this recently is handed out without a probe;
+/// one idle for longer is asked `SELECT 1` first (it may have been cut by a database restart).
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
 /// What `write` reports when its caller stopped waiting before the commit: it rolled back.
 const GAVE_UP: &str = "the request stopped waiting for the database, so the change was rolled back";
 
@@ -263,14 +266,20 @@ pub struct ConnectError(String);
 /// instrumentation (called on every statement), where the db layer finds it again by downcasting.
 struct Watch {
     statements: Arc<AtomicU64>,
+    /// When a statement last finished without error.
+    last_ok: Instant,
     /// Set once the caller of the current borrow stopped waiting (see [`abandon_on`]).
     given_up: Option<Arc<AtomicBool>>,
 }
 
 impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.statements.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery { error: None, .. } => self.last_ok = Instant::now(),
+            _ => {}
         }
     }
 }
@@ -281,7 +290,7 @@ fn watch(conn: &mut DbConnection) -> Option<&mut Watch> {
 
 /// Ties the work about to run on `conn` to `given_up`: once that flag is set (the caller answered
 /// without waiting any longer), [`write`] rolls back instead of committing, and does not begin.
-/// `None` unties it.
+/// `None` unties it. Each checkout from the pool starts untied.
 pub fn abandon_on(conn: &mut DbConnection, given_up: Option<Arc<AtomicBool>>) {
     if let Some(watch) = watch(conn) {
         watch.given_up = given_up;
@@ -313,11 +322,29 @@ impl r2d2::ManageConnection for ConnectionManager {
             DbConnection::Sqlite(_) => format!("PRAGMA busy_timeout = {ms}"),
         };
         conn.batch_execute(&limits).map_err(|e| ConnectError(e.to_string()))?;
-        conn.set_instrumentation(Watch { statements: self.statements.clone(), given_up: None });
+        conn.set_instrumentation(Watch {
+            statements: self.statements.clone(),
+            last_ok: Instant::now(),
+            given_up: None,
+        });
         Ok(conn)
     }
 
+    /// Runs at every checkout: a connection used within [`TRUSTED_FOR`] goes out as it is; one
+    /// idle for longer must answer `SELECT 1` first, so that connections cut by a database
+    /// restart are dropped here (r2d2 then tries the next or opens a new one) instead of failing
+    /// a request.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        let recently_used = match watch(conn) {
+            Some(watch) => {
+                watch.given_up = None;
+                watch.last_ok.elapsed() < TRUSTED_FOR
+            }
+            None => false,
+        };
+        if recently_used {
+            return Ok(());
+        }
         conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
     }
 
@@ -362,7 +389,9 @@ pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTar
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(options.timeout)
-        .test_on_check_out(false)
+        // `is_valid` probes only connections idle for a second or more: after a PostgreSQL
+        // restart no request gets a connection the server has already closed.
+        .test_on_check_out(true)
         .build(manager)
         .map_err(|e| SetupError::Pool(e.to_string()))?;
     Ok((pool, target, counter))
