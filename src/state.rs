@@ -27,6 +27,9 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// How many statements the pool has run (for statement-count tests and diagnostics).
     pub statements: StatementCounter,
+    /// Set when a database call failed because storage is full; `/readyz` then proves with a
+    /// write that space is back before it answers ready again (and clears it).
+    pub storage_full: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -65,13 +68,17 @@ impl AppState {
             db::abandon_on(&mut conn, None);
             result
         });
-        match tokio::time::timeout(deadline, call).await {
+        let result = match tokio::time::timeout(deadline, call).await {
             Ok(done) => done.map_err(AppError::from).and_then(|result| result),
             Err(_) => {
                 given_up.store(true, Ordering::SeqCst);
                 Err(AppError::Unavailable(format!("the database did not answer within {deadline:?}")))
             }
+        };
+        if matches!(result, Err(AppError::StorageFull(_))) {
+            self.storage_full.store(true, Ordering::SeqCst);
         }
+        result
     }
 
     /// The public base URL (for links in emails).

@@ -483,6 +483,21 @@ pub fn is_unavailable(err: &DieselError) -> bool {
     }
 }
 
+/// True when `err` means the database's storage is full: SQLite's SQLITE_FULL ("database or
+/// disk is full") or PostgreSQL's disk_full (53100: "could not extend file …: No space left on
+/// device"). Reads still work; writes fail until space is freed.
+pub fn is_storage_full(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database or disk is full")
+                || message.contains("No space left on device")
+                || message.contains("could not extend file")
+        }
+        _ => false,
+    }
+}
+
 /// The engine behind a live connection.
 pub fn backend_of(conn: &DbConnection) -> Backend {
     match conn {

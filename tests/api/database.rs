@@ -232,3 +232,48 @@ async fn a_write_whose_caller_stopped_waiting_is_rolled_back_not_saved_behind_it
         .unwrap();
     assert!(saved);
 }
+
+#[test]
+fn a_full_sqlite_database_is_reported_as_storage_full_with_a_503_that_says_so() {
+    // SQLite's max_page_count gives the same SQLITE_FULL ("database or disk is full") as a full
+    // disk, at the statement rather than at the commit; tests/reliability.rs fills a real disk.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("full.db").display());
+    let (pool, _, _) = db::open(&url, &PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    #[derive(QueryableByName)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        page_count: i64,
+    }
+    let pages: Pages = diesel::sql_query("PRAGMA page_count").get_result(&mut conn).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        &format!("PRAGMA max_page_count = {}", pages.page_count),
+    )
+    .unwrap();
+    let filler = "x".repeat(4000);
+    let error = (0..1000)
+        .find_map(|n| {
+            use nextgig::db::schema::leases;
+            diesel::insert_into(leases::table)
+                .values((
+                    leases::name.eq(format!("{n}{filler}")),
+                    leases::holder.eq("t"),
+                    leases::expires_at.eq(crate::helpers::start_time()),
+                ))
+                .execute(&mut conn)
+                .err()
+        })
+        .expect("the database filled up");
+    assert!(db::is_storage_full(&error), "{error}");
+    let answer = nextgig::error::AppError::from(error);
+    assert!(matches!(answer, nextgig::error::AppError::StorageFull(_)), "{answer:?}");
+    let response = actix_web::ResponseError::error_response(&answer);
+    assert_eq!(response.status(), actix_web::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key(actix_web::http::header::RETRY_AFTER));
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let body = runtime.block_on(actix_web::body::to_bytes(response.into_body())).unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("storage is full") && body.contains("was not saved"), "{body}");
+}
