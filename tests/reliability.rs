@@ -9,6 +9,12 @@
 //! - **lock**: an outside SQLite writer holds the lock past `busy_timeout`: writes get 503, reads
 //!   keep working, and everything recovers.
 //! - **drain**: `SIGTERM` while requests are in flight: all finish, then the process exits with 0.
+//! - **storage faults**: a PostgreSQL table lock and a frozen PostgreSQL server (`kill -STOP`)
+//!   give the 503 page within `DB_TIMEOUT_SECONDS` (+1 s), `/readyz` says not ready within its
+//!   own 2 s, and all recovers; after a PostgreSQL restart no request fails on a pooled
+//!   connection the server closed; a full disk under SQLite (a real one: an 8 MiB tmpfs, root
+//!   only) keeps reads working, answers writes with a "storage full" 503, makes `/readyz` say so,
+//!   and recovers once space is freed.
 //!
 //! The binary is `NEXTGIG_BIN` (CI points it at the release build); without it each test says so
 //! and passes, so a plain `cargo test` stays fast. PostgreSQL runs in a private cluster these
