@@ -72,7 +72,10 @@ pub struct Config {
     #[arg(long, env = "DB_POOL_SIZE", global = true)]
     pub db_pool_size: Option<u32>,
 
-    /// Seconds a request waits for a database connection before answering 503.
+    /// Seconds a request waits on the database before answering 503 (with Retry-After): for a
+    /// connection from the pool, for a lock (SQLite busy_timeout; PostgreSQL lock_timeout, four
+    /// fifths of it) and for one statement (PostgreSQL statement_timeout). A database call with no
+    /// answer one second past it (a frozen server) answers 503 as well.
     #[arg(long, env = "DB_TIMEOUT_SECONDS", default_value_t = 5, global = true)]
     pub db_timeout_seconds: u64,
 
@@ -180,9 +183,16 @@ impl Config {
         TimeDelta::minutes(i64::from(self.password_reset_minutes.max(1)))
     }
 
-    /// How long a request waits for a database connection.
+    /// How long a request waits for a database connection, a lock or a statement.
     pub fn db_timeout(&self) -> Duration {
         Duration::from_secs(self.db_timeout_seconds.max(1))
+    }
+
+    /// How long a caller waits for one database call as a whole before answering 503 without it:
+    /// a second past [`Config::db_timeout`], so that the database's own timeouts, which roll back
+    /// cleanly, normally come first; this one is for a server that answers nothing at all.
+    pub fn db_deadline(&self) -> Duration {
+        self.db_timeout() + Duration::from_secs(1)
     }
 
     /// How often a background sweep runs: SWEEP_INTERVAL_SECONDS, else the sweep's `default`.

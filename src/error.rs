@@ -40,6 +40,9 @@ pub enum AppError {
     /// The database is down, locked or too busy; try again shortly.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database's storage is full: nothing can be saved until space is freed (reads work).
+    #[error("storage full: {0}")]
+    StorageFull(String),
     /// A bug or an unexpected failure; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +67,7 @@ impl From<diesel::result::Error> for AppError {
         match e {
             diesel::result::Error::NotFound => Self::NotFound,
             e if crate::db::is_unavailable(&e) => Self::Unavailable(e.to_string()),
+            e if crate::db::is_storage_full(&e) => Self::StorageFull(e.to_string()),
             e => Self::Internal(format!("database: {e}")),
         }
     }
@@ -98,7 +102,7 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::AddressTooLong => StatusCode::URI_TOO_LONG,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageFull(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,6 +119,9 @@ impl ResponseError for AppError {
             }
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            Self::StorageFull(cause) => {
+                tracing::error!(%cause, "storage full: nothing can be saved until space is freed")
+            }
             _ => {}
         }
         let status = self.status_code();
@@ -124,17 +131,27 @@ impl ResponseError for AppError {
             Self::Invalid(errors) => errors.summary(),
             _ => String::new(),
         };
-        let mut response = ErrorPage::for_status(status, message).into_response(status);
+        let page = match self {
+            Self::StorageFull(_) => ErrorPage::storage_full(),
+            _ => ErrorPage::for_status(status, message),
+        };
+        let mut response = page.into_response(status);
         if let Self::TooManyRequests { retry_after_seconds } = self {
             response.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
                 actix_web::http::header::HeaderValue::from(*retry_after_seconds),
             );
         }
-        if matches!(self, Self::Unavailable(_)) {
+        // Freeing disk space takes a person; a lock or a restart passes in seconds.
+        let retry_after: Option<u64> = match self {
+            Self::Unavailable(_) => Some(5),
+            Self::StorageFull(_) => Some(60),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(5u64));
+                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
         }
         response
     }

@@ -267,6 +267,20 @@ impl ErrorPage {
         Self { layout: Layout::bare(), status: status.as_u16(), title, message }
     }
 
+    /// The 503 page for a database whose storage is full: what was sent is not saved, reading
+    /// still works, and it comes right by itself once space is freed.
+    pub fn storage_full() -> Self {
+        Self {
+            layout: Layout::bare(),
+            status: 503,
+            title: "Storage full",
+            message: Cow::Borrowed(
+                "NextGig cannot save anything right now: its storage is full. What you just sent was not saved. \
+                 You can still open and read pages. Tell your admin; saving works again as soon as disk space is freed.",
+            ),
+        }
+    }
+
     /// The rendered page with `status`.
     pub fn into_response(self, status: StatusCode) -> HttpResponse {
         match self.render() {

@@ -34,7 +34,15 @@ pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupEr
     let options = PoolOptions { max_size: config.db_pool_size, timeout: config.db_timeout() };
     let (pool, target, statements) = db::open(&config.database_url, &options)?;
     let hasher = PasswordHasher::new(config.hashing_permits());
-    Ok(AppState { pool, backend: target.backend(), config: Arc::new(config), clock, hasher, statements })
+    Ok(AppState {
+        pool,
+        backend: target.backend(),
+        config: Arc::new(config),
+        clock,
+        hasher,
+        statements,
+        storage_full: Arc::default(),
+    })
 }
 
 /// A bound, ready-to-run server with its state.

@@ -293,7 +293,11 @@ pub async fn middleware(
                     Some((record, user)) => match record.validity(user.as_ref(), idle, now) {
                         Validity::Valid => Ok(Some((record, user))),
                         Validity::Ended => {
-                            SessionRecord::delete(conn, record.id)?;
+                            // Tidying only (the sweeper removes it too): a database that cannot
+                            // write now still sends the visitor on to sign in.
+                            if let Err(e) = SessionRecord::delete(conn, record.id) {
+                                tracing::warn!(error = %e, "an ended session was not deleted");
+                            }
                             Ok(None)
                         }
                     },
@@ -344,26 +348,33 @@ pub async fn middleware(
     };
     let set_browser = session.0.borrow_mut().set_browser.take();
     let lifetime = config.session_absolute();
-    // Only the last-seen time is due (nothing the user would miss if it waits for a later request).
-    let touch_only = insert.is_none() && update.as_ref().is_some_and(|(_, _, flash)| flash.is_none());
+    // Only the last-seen time is due, or clearing messages already shown: nothing the user would
+    // miss if it waits for a later request (at worst a message shows twice).
+    let best_effort = insert.is_none() && update.as_ref().is_some_and(|(_, _, flash)| !matches!(flash, Some(Some(_))));
     if insert.is_some() || update.is_some() {
         let saved = app
             .db(move |conn| {
-                if let Some((pending, flashes, client)) = insert {
-                    let fresh = Fresh { token: pending.token, csrf_token: pending.csrf_token };
-                    fresh.store(conn, None, &client, &flashes, lifetime, now)?;
-                }
-                if let Some((id, seen, flash)) = update {
-                    SessionRecord::save(conn, id, seen, flash.as_ref().map(|f| f.as_deref()))?;
-                }
-                Ok(())
+                // In a transaction even when it is one statement: SQLite reports a failed commit
+                // of an autocommitted `INSERT … RETURNING` only when the statement is reset, which
+                // diesel does not check, so a session that was never stored (disk full) would
+                // have gone out in a cookie and every form of it answered 403.
+                crate::db::write(conn, |conn| {
+                    if let Some((pending, flashes, client)) = insert {
+                        let fresh = Fresh { token: pending.token, csrf_token: pending.csrf_token };
+                        fresh.store(conn, None, &client, &flashes, lifetime, now)?;
+                    }
+                    if let Some((id, seen, flash)) = update {
+                        SessionRecord::save(conn, id, seen, flash.as_ref().map(|f| f.as_deref()))?;
+                    }
+                    Ok(())
+                })
             })
             .await;
         match saved {
-            // A locked or unreachable database does not turn a page already made into an error
-            // for the sake of the last-seen time: reads keep working (SECURITY.md, promise 11).
-            Err(AppError::Unavailable(cause)) if touch_only => {
-                tracing::warn!(%cause, "the session's last-seen time was not saved");
+            // A locked, unreachable or full database does not turn a page already made into an
+            // error for the sake of the last-seen time: reads keep working (SECURITY.md, promise 11).
+            Err(e) if best_effort => {
+                tracing::warn!(error = %e, "the session's last-seen time was not saved");
             }
             Err(e) => {
                 let request = response.request().clone();

@@ -8,11 +8,13 @@ pub(crate) mod sql;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, InstrumentationEvent, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::pg::PgConnection;
 use diesel::r2d2;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -34,10 +36,29 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// How long SQLite waits for another writer before giving up (then the request answers 503).
+/// How long SQLite waits for another writer before giving up, on a connection opened directly
+/// (migrations, the command-line tools); pooled connections wait the pool's timeout instead.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 /// libpq's own connect timeout, in seconds, added to PostgreSQL URLs that do not set one.
 const PG_CONNECT_TIMEOUT_SECONDS: u32 = 3;
+/// libpq settings added to PostgreSQL URLs that do not set them. A server that vanishes from the
+/// network (a dead host, a firewall that drops packets) never closes its connections: keepalive
+/// probes find an idle connection dead after about 10 + 3 × 3 s, and `tcp_user_timeout` breaks
+/// one whose sent data goes unacknowledged for 10 s, so the pool drops them instead of handing
+/// them out again. (A server that is merely stopped, `kill -STOP`, still has its kernel answer
+/// TCP: only the caller's own deadline, `AppState::db`, bounds that.)
+const PG_NETWORK_PARAMETERS: [(&str, &str); 5] = [
+    ("keepalives", "1"),
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "3"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "10000"),
+];
+/// A pooled connection that finished a statement this recently is handed out without a probe;
+/// one idle for longer is asked `SELECT 1` first (it may have been cut by a database restart).
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+/// What `write` reports when its caller stopped waiting before the commit: it rolled back.
+const GAVE_UP: &str = "the request stopped waiting for the database, so the change was rolled back";
 
 /// Which database engine a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +112,11 @@ impl DatabaseTarget {
             }
             if !url.query_pairs().any(|(k, _)| k == "connect_timeout") {
                 url.query_pairs_mut().append_pair("connect_timeout", &PG_CONNECT_TIMEOUT_SECONDS.to_string());
+            }
+            for (name, value) in PG_NETWORK_PARAMETERS {
+                if !url.query_pairs().any(|(k, _)| k == name) {
+                    url.query_pairs_mut().append_pair(name, value);
+                }
             }
             return Ok(Self::Postgres { url: url.into() });
         }
@@ -209,13 +235,15 @@ pub fn redact(raw: &str) -> String {
     }
 }
 
-/// r2d2's factory for our connections: the backend is chosen once, from the URL. It also counts
-/// every statement its connections run (tests use it to prove a page's statement count does not
-/// grow with the data), and can keep their text (the plan tests explain each one).
+/// r2d2's factory for our connections: the backend is chosen once, from the URL. Every
+/// connection it opens waits at most `timeout` for a lock or a statement, and carries a
+/// [`Watch`] that counts its statements (tests use it to prove a page's statement count does not
+/// grow with the data) and can keep their text (the plan tests explain each one).
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
     statements: StatementCounter,
+    timeout: Duration,
 }
 
 /// A running count of the statements a pool's connections have run, and, while recording, the
@@ -261,22 +289,87 @@ impl StatementCounter {
 #[error("{0}")]
 pub struct ConnectError(String);
 
+/// What the pool keeps about one connection. It lives in the connection as its diesel
+/// instrumentation (called on every statement), where the db layer finds it again by downcasting.
+struct Watch {
+    statements: StatementCounter,
+    /// When a statement last finished without error.
+    last_ok: Instant,
+    /// Set once the caller of the current borrow stopped waiting (see [`abandon_on`]).
+    given_up: Option<Arc<AtomicBool>>,
+}
+
+impl Instrumentation for Watch {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => self.statements.started(query),
+            InstrumentationEvent::FinishQuery { error: None, .. } => self.last_ok = Instant::now(),
+            _ => {}
+        }
+    }
+}
+
+fn watch(conn: &mut DbConnection) -> Option<&mut Watch> {
+    conn.instrumentation().downcast_mut::<Watch>()
+}
+
+/// Ties the work about to run on `conn` to `given_up`: once that flag is set (the caller answered
+/// without waiting any longer), [`write`] rolls back instead of committing, and does not begin.
+/// `None` unties it. Each checkout from the pool starts untied.
+pub fn abandon_on(conn: &mut DbConnection, given_up: Option<Arc<AtomicBool>>) {
+    if let Some(watch) = watch(conn) {
+        watch.given_up = given_up;
+    }
+}
+
+fn abandoned(conn: &mut DbConnection) -> bool {
+    watch(conn).and_then(|w| w.given_up.as_ref()).is_some_and(|flag| flag.load(Ordering::SeqCst))
+}
+
+fn gave_up() -> DieselError {
+    DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(GAVE_UP.to_string()))
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         let mut conn = self.target.connect().map_err(|e| ConnectError(e.to_string()))?;
-        let statements = self.statements.clone();
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                statements.started(query);
+        let ms = self.timeout.as_millis().max(1);
+        // A request waits this long for a lock or a statement, then answers 503 (the pool's own
+        // wait for a connection is the same). PostgreSQL's lock wait is a little shorter, so that
+        // a lock is reported as a lock ("lock timeout") rather than as a slow statement.
+        let limits = match &conn {
+            DbConnection::Postgresql(_) => {
+                format!("SET statement_timeout = {ms}; SET lock_timeout = {}", (ms * 4 / 5).max(1))
             }
+            DbConnection::Sqlite(_) => format!("PRAGMA busy_timeout = {ms}"),
+        };
+        conn.batch_execute(&limits).map_err(|e| ConnectError(e.to_string()))?;
+        conn.set_instrumentation(Watch {
+            statements: self.statements.clone(),
+            last_ok: Instant::now(),
+            given_up: None,
         });
         Ok(conn)
     }
 
+    /// Runs at every checkout: a connection used within [`TRUSTED_FOR`] goes out as it is; one
+    /// idle for longer must answer `SELECT 1` first, so that connections cut by a database
+    /// restart are dropped here (r2d2 then tries the next or opens a new one) instead of failing
+    /// a request.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        let recently_used = match watch(conn) {
+            Some(watch) => {
+                watch.given_up = None;
+                watch.last_ok.elapsed() < TRUSTED_FOR
+            }
+            None => false,
+        };
+        if recently_used {
+            return Ok(());
+        }
         conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
     }
 
@@ -291,7 +384,8 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct PoolOptions {
     /// Connections kept at most; `None` picks 4 for SQLite and 16 for PostgreSQL.
     pub max_size: Option<u32>,
-    /// How long a request waits for a connection before answering 503.
+    /// How long a request waits for a connection, for a lock (SQLite `busy_timeout`, PostgreSQL
+    /// `lock_timeout`) and for one statement (PostgreSQL `statement_timeout`) before giving up.
     pub timeout: Duration,
 }
 
@@ -305,7 +399,8 @@ impl Default for PoolOptions {
 /// Fails within seconds, naming the problem, when the database cannot be reached.
 pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTarget, StatementCounter), SetupError> {
     let target = DatabaseTarget::parse(raw_url)?;
-    // One direct connection first: its error says exactly what is wrong.
+    // One direct connection first: its error says exactly what is wrong. (It has no statement
+    // timeout: a long migration must not be cut off.)
     let mut first = target.connect()?;
     run_migrations(&mut first)?;
     drop(first);
@@ -314,12 +409,15 @@ pub fn open(raw_url: &str, options: &PoolOptions) -> Result<(DbPool, DatabaseTar
         Backend::Postgres => 16,
     });
     let counter = StatementCounter::default();
+    let manager = ConnectionManager { target: target.clone(), statements: counter.clone(), timeout: options.timeout };
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(options.timeout)
-        .test_on_check_out(false)
-        .build(ConnectionManager { target: target.clone(), statements: counter.clone() })
+        // `is_valid` probes only connections idle for a second or more: after a PostgreSQL
+        // restart no request gets a connection the server has already closed.
+        .test_on_check_out(true)
+        .build(manager)
         .map_err(|e| SetupError::Pool(e.to_string()))?;
     Ok((pool, target, counter))
 }
@@ -358,11 +456,17 @@ where
     if depth.is_some() {
         return conn.transaction(f);
     }
+    if abandoned(conn) {
+        return Err(gave_up().into());
+    }
     match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
-    match f(conn) {
+    // The caller answered 503 without waiting for this (a frozen server, a long queue): it must
+    // not be saved behind that answer.
+    let outcome = f(conn).and_then(|value| if abandoned(conn) { Err(gave_up().into()) } else { Ok(value) });
+    match outcome {
         Ok(value) => {
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
             Ok(value)
@@ -381,7 +485,10 @@ pub fn is_unique_violation(err: &DieselError) -> bool {
     matches!(err, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
-/// True when `err` means the database is busy, locked or gone (the caller should answer 503).
+/// True when `err` means the database is busy, locked, too slow or gone (the caller should
+/// answer 503). Diesel gives PostgreSQL's SQLSTATE no name beyond a few kinds, so the rest is
+/// recognised by PostgreSQL's and SQLite's (English) messages: query_canceled (57014: statement
+/// timeout, a cancel), lock_not_available (55P03: lock timeout), a server shutting down.
 pub fn is_unavailable(err: &DieselError) -> bool {
     match err {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
@@ -393,6 +500,24 @@ pub fn is_unavailable(err: &DieselError) -> bool {
                 || message.contains("terminating connection")
                 || message.contains("server closed the connection")
                 || message.contains("no connection to the server")
+                || message.contains("canceling statement due to")
+                || message.contains("could not obtain lock")
+                || message == GAVE_UP
+        }
+        _ => false,
+    }
+}
+
+/// True when `err` means the database's storage is full: SQLite's SQLITE_FULL ("database or
+/// disk is full") or PostgreSQL's disk_full (53100: "could not extend file …: No space left on
+/// device"). Reads still work; writes fail until space is freed.
+pub fn is_storage_full(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database or disk is full")
+                || message.contains("No space left on device")
+                || message.contains("could not extend file")
         }
         _ => false,
     }

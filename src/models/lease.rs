@@ -42,3 +42,15 @@ pub fn release(conn: &mut DbConnection, name: &str, holder: &str) -> Result<(), 
     diesel::delete(leases::table.filter(leases::name.eq(name)).filter(leases::holder.eq(holder))).execute(conn)?;
     Ok(())
 }
+
+/// Writes the lease row `name` and removes it again, in one transaction: proof that the database
+/// accepts writes (`/readyz` runs it after a write failed for lack of space). Nothing is left.
+pub fn probe_write(conn: &mut DbConnection, name: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    db::write(conn, |conn| {
+        diesel::insert_into(leases::table)
+            .values((leases::name.eq(name), leases::holder.eq(name), leases::expires_at.eq(now)))
+            .execute(conn)?;
+        diesel::delete(leases::table.filter(leases::name.eq(name))).execute(conn)?;
+        Ok(())
+    })
+}

@@ -144,3 +144,136 @@ fn the_server_refuses_to_start_on_a_bad_database_url_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot connect to PostgreSQL at postgres://postgres@127.0.0.1:1/nextgig"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Database faults, classified (the server-level tests are in tests/reliability.rs).
+
+/// A pool on the test database whose statements and lock waits are cut after `timeout`.
+fn pool_with_timeout(timeout: Duration) -> Option<(crate::helpers::TestDatabase, db::DbPool)> {
+    crate::helpers::postgres_admin_url()?;
+    let database = crate::helpers::TestDatabase::create();
+    let (pool, _, _) = db::open(database.url(), &PoolOptions { max_size: Some(2), timeout }).unwrap();
+    Some((database, pool))
+}
+
+#[test]
+fn a_postgresql_statement_longer_than_the_database_timeout_is_cancelled_and_answers_503() {
+    let Some((_database, pool)) = pool_with_timeout(Duration::from_secs(1)) else {
+        eprintln!("skipped: PostgreSQL only (set TEST_DATABASE_URL)");
+        return;
+    };
+    let started = std::time::Instant::now();
+    let error = diesel::sql_query("SELECT pg_sleep(4)").execute(&mut pool.get().unwrap()).unwrap_err();
+    let took = started.elapsed();
+    assert!(error.to_string().contains("statement timeout"), "{error}");
+    assert!(took < Duration::from_secs(3), "cut at the timeout, not after the statement: {took:?}");
+    let answer = nextgig::error::AppError::from(error);
+    assert!(matches!(answer, nextgig::error::AppError::Unavailable(_)), "{answer:?}");
+}
+
+#[test]
+fn a_postgresql_lock_held_past_the_database_timeout_answers_503_and_says_it_was_a_lock() {
+    let Some((database, pool)) = pool_with_timeout(Duration::from_secs(1)) else {
+        eprintln!("skipped: PostgreSQL only (set TEST_DATABASE_URL)");
+        return;
+    };
+    let mut holder = DatabaseTarget::parse(database.url()).unwrap().connect().unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut holder,
+        "BEGIN; LOCK TABLE leases IN ACCESS EXCLUSIVE MODE",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let error = diesel::sql_query("SELECT name FROM leases").execute(&mut pool.get().unwrap()).unwrap_err();
+    let took = started.elapsed();
+    diesel::connection::SimpleConnection::batch_execute(&mut holder, "ROLLBACK").unwrap();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let answer = nextgig::error::AppError::from(error);
+    assert!(matches!(answer, nextgig::error::AppError::Unavailable(_)), "{answer:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_caller_stopped_waiting_is_rolled_back_not_saved_behind_its_503() {
+    let app = crate::helpers::spawn_app().await;
+    let now = crate::helpers::start_time();
+    let started = std::time::Instant::now();
+    let answer = app
+        .state
+        .db_within(Duration::from_millis(300), move |conn| {
+            // A database that answers late (a frozen server, a long queue for a thread).
+            std::thread::sleep(Duration::from_millis(1200));
+            db::write(conn, |conn| {
+                nextgig::models::lease::try_acquire(conn, "late-write", "test", chrono::TimeDelta::minutes(1), now)
+            })
+        })
+        .await;
+    let took = started.elapsed();
+    assert!(matches!(answer, Err(nextgig::error::AppError::Unavailable(_))), "{answer:?}");
+    assert!(took < Duration::from_secs(1), "answered at the deadline: {took:?}");
+    // The work went on after the answer; give it time to finish.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let stored: i64 = app
+        .with_db(|conn| {
+            use nextgig::db::schema::leases;
+            leases::table.filter(leases::name.eq("late-write")).count().get_result(conn).unwrap()
+        })
+        .await;
+    assert_eq!(stored, 0, "the write answered with 503 was rolled back");
+    // The connection it used is back in the pool, untied, and writes normally.
+    let saved = app
+        .state
+        .db(move |conn| {
+            db::write(conn, |conn| {
+                nextgig::models::lease::try_acquire(conn, "next-write", "test", chrono::TimeDelta::minutes(1), now)
+            })
+        })
+        .await
+        .unwrap();
+    assert!(saved);
+}
+
+#[test]
+fn a_full_sqlite_database_is_reported_as_storage_full_with_a_503_that_says_so() {
+    // SQLite's max_page_count gives the same SQLITE_FULL ("database or disk is full") as a full
+    // disk, at the statement rather than at the commit; tests/reliability.rs fills a real disk.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("full.db").display());
+    let (pool, _, _) = db::open(&url, &PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    #[derive(QueryableByName)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        page_count: i64,
+    }
+    let pages: Pages = diesel::sql_query("PRAGMA page_count").get_result(&mut conn).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        &format!("PRAGMA max_page_count = {}", pages.page_count),
+    )
+    .unwrap();
+    let filler = "x".repeat(4000);
+    let error = (0..1000)
+        .find_map(|n| {
+            use nextgig::db::schema::leases;
+            diesel::insert_into(leases::table)
+                .values((
+                    leases::name.eq(format!("{n}{filler}")),
+                    leases::holder.eq("t"),
+                    leases::expires_at.eq(crate::helpers::start_time()),
+                ))
+                .execute(&mut conn)
+                .err()
+        })
+        .expect("the database filled up");
+    assert!(db::is_storage_full(&error), "{error}");
+    let answer = nextgig::error::AppError::from(error);
+    assert!(matches!(answer, nextgig::error::AppError::StorageFull(_)), "{answer:?}");
+    let response = actix_web::ResponseError::error_response(&answer);
+    assert_eq!(response.status(), actix_web::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key(actix_web::http::header::RETRY_AFTER));
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let body = runtime.block_on(actix_web::body::to_bytes(response.into_body())).unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("storage is full") && body.contains("was not saved"), "{body}");
+}
