@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::DbConnection;
+use crate::db::{self, DbConnection};
 use crate::db::schema::{agency_contractors, documents, skills, users};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
@@ -145,7 +145,9 @@ pub fn create(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
-    conn.transaction(|conn| {
+    // A write transaction from the start (BEGIN IMMEDIATE on SQLite): one that began by reading
+    // could not take the write lock when another upload wrote meanwhile, and failed at once.
+    db::write(conn, |conn| {
         let (agency_id, record_id, profile_id) = match owner {
             Owner::Record { scope, record_id } => {
                 let record = contractor::find(conn, scope, record_id)?;
