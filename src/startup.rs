@@ -23,6 +23,7 @@ use crate::pages::ErrorPage;
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
+use crate::text_reader::TextReader;
 
 /// The Content-Security-Policy of every response: no inline script, nothing from other origins.
 pub const CONTENT_SECURITY_POLICY: &str =
@@ -33,7 +34,17 @@ pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupEr
     let options = PoolOptions { max_size: config.db_pool_size, timeout: config.db_timeout() };
     let (pool, target, statements) = db::open(&config.database_url, &options)?;
     let hasher = PasswordHasher::new(config.hashing_permits());
-    Ok(AppState { pool, backend: target.backend(), config: Arc::new(config), clock, hasher, statements })
+    let text_reader = TextReader::from_config(&config);
+    Ok(AppState {
+        pool,
+        backend: target.backend(),
+        config: Arc::new(config),
+        clock,
+        hasher,
+        statements,
+        instance: crate::jobs::worker_id(),
+        text_reader,
+    })
 }
 
 /// A bound, ready-to-run server with its state.

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Backend, DbConnection, DbPool, StatementCounter};
 use crate::error::AppError;
+use crate::text_reader::TextReader;
 
 /// The application's shared state.
 #[derive(Clone)]
@@ -25,6 +26,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// How many statements the pool has run (for statement-count tests and diagnostics).
     pub statements: StatementCounter,
+    /// This process's name in claim and lease rows (host, process id, a random suffix).
+    pub instance: String,
+    /// Reads documents' text in child processes, a few at a time.
+    pub text_reader: TextReader,
 }
 
 impl AppState {

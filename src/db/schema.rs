@@ -712,6 +712,9 @@ diesel::table! {
         uploaded_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         text_read_at -> Nullable<Timestamp>,
+        text_claimed_by -> Nullable<Text>,
+        text_claimed_until -> Nullable<Timestamp>,
+        text_attempts -> Integer,
     }
 }
 

@@ -1,7 +1,9 @@
-//! Background work: the outbox sender and the sweeper. Each loop takes a database lease before
+//! Background work: the outbox sender, the sweeps and the reading of documents' text. Each loop
+//! takes a database lease (or a claim on each piece of work) before
 //! working, so with several instances on one database each piece of work runs on one at a time.
 
 pub mod digest;
+pub mod documents;
 pub mod outbox;
 pub mod pipeline;
 pub mod reminders;
@@ -31,11 +33,11 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Starts the outbox sender and the sweeper.
+    /// Starts the outbox sender, the sweeps and the document text sweep.
     pub fn start(app: AppState) -> anyhow::Result<Self> {
         let (stop, stopped) = watch::channel(false);
         let mailer = outbox::Mailer::from_config(&app.config)?;
-        let worker = worker_id();
+        let worker = app.instance.clone();
         let every = Duration::from_secs(app.config.outbox_interval_seconds.max(1));
         let sweep = |default| app.config.sweep_every(default);
         let tasks = vec![
@@ -43,6 +45,7 @@ impl Jobs {
             tokio::spawn(reminders::run(app.clone(), worker.clone(), sweep(reminders::EVERY), stopped.clone())),
             tokio::spawn(digest::run(app.clone(), worker.clone(), sweep(digest::EVERY), stopped.clone())),
             tokio::spawn(pipeline::run(app.clone(), worker.clone(), sweep(pipeline::EVERY), stopped.clone())),
+            tokio::spawn(documents::run(app.clone(), sweep(documents::EVERY), stopped.clone())),
             tokio::spawn(sweeper::run(app.clone(), worker, sweep(sweeper::EVERY), stopped)),
         ];
         Ok(Self { stop, tasks })
