@@ -44,6 +44,7 @@ pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupEr
         statements,
         instance: crate::jobs::worker_id(),
         text_reader,
+        imports_queued: Arc::new(tokio::sync::Notify::new()),
     })
 }
 
@@ -113,12 +114,38 @@ impl Application {
     /// alongside when enabled.
     pub async fn run(self) -> anyhow::Result<()> {
         let jobs = if self.state.config.background_jobs { Some(Jobs::start(self.state.clone())?) } else { None };
+        if let Some(jobs) = &jobs {
+            // The jobs stop as soon as the stop is asked for, not once requests have drained: a
+            // running import is given back at once, for another instance to resume.
+            let stop = jobs.ask_to_stop();
+            actix_web::rt::spawn(async move {
+                stop_requested().await;
+                tracing::info!("stopping the background jobs while requests in flight finish");
+                stop();
+            });
+        }
         let served = self.server.await;
         if let Some(jobs) = jobs {
             jobs.stop().await;
         }
         served.map_err(Into::into)
     }
+}
+
+/// Waits for SIGTERM or SIGINT (the HTTP server hears them too, and drains).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The outermost layer: turns errors into pages and puts the security headers on every

@@ -30,6 +30,8 @@ pub struct AppState {
     pub instance: String,
     /// Reads documents' text in child processes, a few at a time.
     pub text_reader: TextReader,
+    /// Wakes this instance's import runner when an import is queued (it also looks on its own).
+    pub imports_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

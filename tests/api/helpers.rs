@@ -283,6 +283,13 @@ impl TestApp {
         outbox_job::run_once(&self.state, &mailer, "test-worker").await.expect("outbox round")
     }
 
+    /// Runs the import runner until no import is left to take up (as an instance's background
+    /// job would); returns how many finished.
+    pub async fn run_imports(&self) -> usize {
+        let (_keep, running) = tokio::sync::watch::channel(false);
+        nextgig::jobs::imports::run_once(&self.state, &running).await.expect("import runner round")
+    }
+
     /// Runs one round of the document text sweep (as an instance's background job would);
     /// returns how many documents it read.
     pub async fn read_pending_documents(&self) -> usize {
