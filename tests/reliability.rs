@@ -1029,7 +1029,12 @@ async fn interrupted_import(binary: &Path, url: &str, dir: &Path) -> String {
     let exit = server.exit_status(Duration::from_secs(40)).await.expect("the server exits after SIGTERM");
     assert!(exit.success(), "a clean exit: {exit}\n{}", server.log_text());
     let (status, after_term, holder) = import_row(url, id);
-    assert_eq!((status.as_str(), holder), ("running", None), "given back, not finished");
+    assert_eq!(
+        (status.as_str(), &holder),
+        ("running", &None),
+        "given back, not finished ({after_term} rows):\n{}",
+        server.log_text()
+    );
     assert!(after_term > 0 && (after_term as usize) < IMPORT_ROWS, "stopped midway: {after_term}");
     let (records, emails, _) = imported(url);
     assert_eq!((records, emails), (after_term as usize, after_term as usize), "exactly the rows written so far");
