@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`, `datagen`, `backup`.
+//! The command line: `serve` (the default), `migrate`, `create-agency`, `demo`, `datagen`, `backup`,
+//! and the hidden `extract-text` the server starts to read a document's text.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -98,10 +99,22 @@ enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// The text reader's child process: the file on standard input, its text on standard
+    /// output, within memory and CPU limits. Started by the server, not by people.
+    #[command(name = "extract-text", hide = true)]
+    ExtractText {
+        /// pdf, docx or txt.
+        file_type: String,
+    },
 }
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Before anything else: the text reader writes nothing but the text to its output (no log
+    // lines), and starts no threads that its memory limit would have to make room for.
+    if let Some(Command::ExtractText { file_type }) = &cli.command {
+        std::process::exit(crate::text_reader::child_main(file_type));
+    }
     let config = cli.config;
     telemetry::init(&config);
     match cli.command.unwrap_or(Command::Serve) {
@@ -115,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchPlan { out, seed } => crate::bench::plan(&config, &Clock::system(), &out, seed),
         Command::BenchSql { plan, rounds } => crate::bench::sql(&config, &plan, rounds),
         Command::Backup { to } => backup(&config, &to),
+        Command::ExtractText { .. } => unreachable!("handled above"),
     }
 }
 

@@ -117,6 +117,12 @@ pub struct Config {
     /// Seconds SIGTERM waits for in-flight requests before exiting.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
     pub shutdown_timeout_seconds: u64,
+
+    /// The program that reads the text of uploaded documents, in a child process with memory,
+    /// CPU and time limits. Default: this same nextgig binary (its hidden `extract-text`
+    /// command). Set it only when NextGig runs inside another program (the tests).
+    #[arg(long, env = "TEXT_READER_BIN", global = true)]
+    pub text_reader_bin: Option<PathBuf>,
 }
 
 impl Config {
@@ -147,6 +153,7 @@ impl Config {
             lease_seconds: None,
             background_jobs: true,
             shutdown_timeout_seconds: 30,
+            text_reader_bin: None,
         }
     }
 

@@ -122,12 +122,16 @@ fn import(
         }
     };
     csv_import::save_mapping(conn, scope, id, &mapping, actor, now)?;
-    if csv_import::start(conn, scope, id, true, now)? != csv_import::StartOutcome::Started {
+    if csv_import::start(conn, scope, id, true, actor.user_id, now)? != csv_import::StartOutcome::Queued {
         return Ok(None);
     }
     let before = contractors(conn);
-    let clock = move || now;
-    csv_import::run(conn, scope, id, actor, &clock)?;
+    let ttl = chrono::TimeDelta::minutes(2);
+    let Some(claimed) = csv_import::claim_next(conn, "fuzz", ttl, now)? else {
+        panic!("a queued import was not claimed");
+    };
+    let outcome = csv_import::run(conn, &claimed, "fuzz", ttl, &|| now, &|| true)?;
+    assert_eq!(outcome, csv_import::RunOutcome::Done, "one run, never stopped, finishes");
     let import = csv_import::find(conn, scope, id)?;
     let after = contractors(conn);
     match import.status.as_str() {

@@ -22,5 +22,6 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod text_reader;
 
 pub use error::AppError;

@@ -24,6 +24,7 @@ use crate::pages::ErrorPage;
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
+use crate::text_reader::TextReader;
 
 /// The Content-Security-Policy of every response: no inline script, nothing from other origins.
 pub const CONTENT_SECURITY_POLICY: &str =
@@ -34,6 +35,7 @@ pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupEr
     let options = PoolOptions { max_size: config.db_pool_size, timeout: config.db_timeout() };
     let (pool, target, statements) = db::open(&config.database_url, &options)?;
     let hasher = PasswordHasher::new(config.hashing_permits());
+    let text_reader = TextReader::from_config(&config);
     Ok(AppState {
         pool,
         backend: target.backend(),
@@ -42,6 +44,9 @@ pub fn build_state(config: Config, clock: Clock) -> Result<AppState, db::SetupEr
         hasher,
         statements,
         storage_full: Arc::default(),
+        instance: crate::jobs::worker_id(),
+        text_reader,
+        imports_queued: Arc::new(tokio::sync::Notify::new()),
     })
 }
 
@@ -111,6 +116,16 @@ impl Application {
     /// alongside when enabled.
     pub async fn run(self) -> anyhow::Result<()> {
         let jobs = if self.state.config.background_jobs { Some(Jobs::start(self.state.clone())?) } else { None };
+        if let Some(jobs) = &jobs {
+            // The jobs stop as soon as the stop is asked for, not once requests have drained: a
+            // running import is given back at once, for another instance to resume.
+            let stop = jobs.ask_to_stop();
+            actix_web::rt::spawn(async move {
+                stop_requested().await;
+                tracing::info!("stopping the background jobs while requests in flight finish");
+                stop();
+            });
+        }
         let served = self.server.await;
         if let Some(jobs) = jobs {
             jobs.stop().await;
@@ -139,6 +154,22 @@ fn refused_address(req: &ServiceRequest) -> Option<AppError> {
         url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let problems = validation::check_submitted(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     (!problems.is_empty()).then_some(AppError::Invalid(problems))
+}
+
+/// Waits for SIGTERM or SIGINT (the HTTP server hears them too, and drains).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The outermost layer: turns errors into pages and puts the security headers on every

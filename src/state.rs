@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, Backend, DbConnection, DbPool, StatementCounter};
 use crate::error::AppError;
+use crate::text_reader::TextReader;
 
 /// The application's shared state.
 #[derive(Clone)]
@@ -30,6 +31,12 @@ pub struct AppState {
     /// Set when a database call failed because storage is full; `/readyz` then proves with a
     /// write that space is back before it answers ready again (and clears it).
     pub storage_full: Arc<AtomicBool>,
+    /// This process's name in claim and lease rows (host, process id, a random suffix).
+    pub instance: String,
+    /// Reads documents' text in child processes, a few at a time.
+    pub text_reader: TextReader,
+    /// Wakes this instance's import runner when an import is queued (it also looks on its own).
+    pub imports_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

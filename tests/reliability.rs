@@ -15,6 +15,10 @@
 //!   connection the server closed; a full disk under SQLite (a real one: an 8 MiB tmpfs, root
 //!   only) keeps reads working, answers writes with a "storage full" 503, makes `/readyz` say so,
 //!   and recovers once space is freed.
+//! - **background work**: a large CSV import interrupted by `SIGTERM`, then by `SIGKILL`, resumes
+//!   by itself where it stopped after each restart, every row imported exactly once, and the
+//!   import's page tells the truth at each step (queued, running on an instance, interrupted,
+//!   resumed, done). On both backends.
 //!
 //! The binary is `NEXTGIG_BIN` (CI points it at the release build); without it each test says so
 //! and passes, so a plain `cargo test` stays fast. PostgreSQL runs in a private cluster these
@@ -294,7 +298,7 @@ struct Server {
     address: String,
     dir: PathBuf,
     log: PathBuf,
-    /// Settings beyond the usual ones, e.g. `("DB_POOL_SIZE", "8")`.
+    /// Settings beyond the usual ones, e.g. `("DB_POOL_SIZE", "8")`, for the next (re)start.
     settings: Vec<(String, String)>,
     child: Option<Child>,
 }
@@ -304,7 +308,7 @@ impl Server {
         Self::start_with(binary, database_url, dir, &[]).await
     }
 
-    /// Like [`Server::start`], with more settings in the environment.
+    /// Like [`Server::start`], with more settings.
     async fn start_with(binary: &Path, database_url: &str, dir: &Path, settings: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut server = Self {
@@ -314,11 +318,20 @@ impl Server {
             address: format!("http://127.0.0.1:{port}"),
             dir: dir.to_path_buf(),
             log: dir.join("server.log"),
-            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             child: None,
+            settings: Vec::new(),
         };
+        for (key, value) in settings {
+            server.set(key, value);
+        }
         server.restart().await;
         server
+    }
+
+    /// Changes a setting for the next (re)start.
+    fn set(&mut self, key: &str, value: &str) {
+        self.settings.retain(|(k, _)| k != key);
+        self.settings.push((key.to_string(), value.to_string()));
     }
 
     fn spawn(&mut self) {
@@ -1376,4 +1389,236 @@ async fn a_full_disk_under_sqlite_keeps_reads_working_gives_writes_a_storage_ful
         "disk full: after freeing space /readyz was ready within {ready_in:?}; the write went through once, sign-in \
          works, integrity_check ok"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// background work: an import interrupted by SIGTERM and by SIGKILL
+
+/// Rows of the import: enough for dozens of chunks of 500.
+const IMPORT_ROWS: usize = 30_000;
+const BOUNDARY: &str = "nextgig-reliability-boundary-4fJ2";
+
+impl User {
+    /// Uploads a CSV file, confirms the mapping and presses "Import"; returns the import's id.
+    async fn queue_import(&self, csv: &str) -> i64 {
+        let form = self.get("/imports/new").await.unwrap();
+        let mut body = Vec::new();
+        let token = form.hidden("csrf_token");
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+                 --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\n\
+                 Content-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(csv.as_bytes());
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let request = self
+            .http
+            .post(format!("{}/imports", self.address))
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body);
+        let uploaded = User::send(self.with_cookie(request)).await.unwrap();
+        assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
+        let id: i64 = uploaded.location.trim_start_matches("/imports/").parse().unwrap();
+        let page = self.get(&format!("/imports/{id}")).await.unwrap();
+        let fields =
+            [("column", "name"), ("column", "email"), ("column", "skills"), ("csrf_token", &page.hidden("csrf_token"))];
+        let mapped = self.post(&format!("/imports/{id}/mapping"), &fields).await.unwrap();
+        assert_eq!(mapped.status, StatusCode::SEE_OTHER, "{}", mapped.text);
+        let page = self.get(&format!("/imports/{id}")).await.unwrap();
+        let run =
+            self.post(&format!("/imports/{id}/run"), &[("csrf_token", &page.hidden("csrf_token"))]).await.unwrap();
+        assert_eq!(run.status, StatusCode::SEE_OTHER, "{}", run.text);
+        id
+    }
+
+    /// The import page's status line and the sentence about where the import stands.
+    async fn import_state(&self, id: i64) -> (String, String) {
+        let page = self.get(&format!("/imports/{id}")).await.unwrap();
+        assert_eq!(page.status, StatusCode::OK);
+        let text_of = |class: &str| {
+            let html = scraper::Html::parse_document(&page.text);
+            let selector = scraper::Selector::parse(&format!(".{class}")).unwrap();
+            html.select(&selector)
+                .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        (
+            text_of("import-status"),
+            format!("{} {}", text_of("import-state"), text_of("import-resumed")).trim().to_string(),
+        )
+    }
+
+    /// Reloads the import's page until its state starts with `wanted` (the page refreshes
+    /// itself the same way); returns that state.
+    async fn import_state_until(&self, id: i64, wanted: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let (_, state) = self.import_state(id).await;
+            if state.starts_with(wanted) {
+                return state;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "the page never said {wanted:?}; it says {state:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// (status, processed rows, instance holding it) of an import, read from the database.
+fn import_row(url: &str, id: i64) -> (String, i32, Option<String>) {
+    use nextgig::db::schema::imports;
+    imports::table
+        .find(id)
+        .select((imports::status, imports::processed_rows, imports::claimed_by))
+        .first(&mut connect(url))
+        .unwrap()
+}
+
+/// (contractor records, distinct emails among them, search index entries).
+fn imported(url: &str) -> (usize, usize, i64) {
+    use nextgig::db::schema::agency_contractors;
+    let mut conn = connect(url);
+    let emails: Vec<Option<String>> =
+        agency_contractors::table.select(agency_contractors::email).load(&mut conn).unwrap();
+    let distinct: std::collections::HashSet<&Option<String>> = emails.iter().collect();
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let indexed: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS n FROM contractor_search").load(&mut conn).unwrap();
+    (emails.len(), distinct.len(), indexed[0].n)
+}
+
+/// Queues a large import on an instance without background jobs, runs it on another, stops
+/// that one with SIGTERM, resumes on a third, kills that one with SIGKILL, and finishes on a
+/// fourth; checks the page at every step and every row once at the end. Returns what it saw.
+async fn interrupted_import(binary: &Path, url: &str, dir: &Path) -> String {
+    let quick = [("LEASE_SECONDS", "3"), ("SWEEP_INTERVAL_SECONDS", "1"), ("BACKGROUND_JOBS", "false")];
+    let mut server = Server::start_with(binary, url, dir, &quick).await;
+    let user = User::sign_in(&server.address).await;
+    let mut csv = String::from("Name,Email,Skills\n");
+    for n in 0..IMPORT_ROWS {
+        csv.push_str(&format!("Person {n:05},person{n}@example.com,\"Rust, SQL\"\n"));
+    }
+    let id = user.queue_import(&csv).await;
+
+    // 1. Queued: this instance runs no background jobs, so it stays queued.
+    let (status, state) = user.import_state(id).await;
+    assert!(status.starts_with("Queued"), "{status}");
+    assert_eq!(state, "Queued: it starts as soon as a NextGig server takes it up.");
+
+    // 2. An instance with background jobs takes it up.
+    server.terminate();
+    assert!(server.exit_status(Duration::from_secs(40)).await.is_some_and(|s| s.success()));
+    server.set("BACKGROUND_JOBS", "true");
+    server.restart().await;
+    let running = user.import_state_until(id, "Running on instance").await;
+
+    // 3. SIGTERM mid-import: the chunk in hand is finished, the import given back, a clean exit.
+    while import_row(url, id).1 == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.terminate();
+    let exit = server.exit_status(Duration::from_secs(40)).await.expect("the server exits after SIGTERM");
+    assert!(exit.success(), "a clean exit: {exit}\n{}", server.log_text());
+    let (status, after_term, holder) = import_row(url, id);
+    assert_eq!(
+        (status.as_str(), &holder),
+        ("running", &None),
+        "given back, not finished ({after_term} rows):\n{}",
+        server.log_text()
+    );
+    assert!(after_term > 0 && (after_term as usize) < IMPORT_ROWS, "stopped midway: {after_term}");
+    let (records, emails, _) = imported(url);
+    assert_eq!((records, emails), (after_term as usize, after_term as usize), "exactly the rows written so far");
+
+    // 4. Seen from an instance without background jobs: interrupted, and where.
+    server.set("BACKGROUND_JOBS", "false");
+    server.restart().await;
+    let (status, state) = user.import_state(id).await;
+    assert!(status.starts_with("Interrupted, resumes by itself"), "{status}");
+    let interrupted = format!("Interrupted after {after_term} of {IMPORT_ROWS} rows: the server running it stopped.");
+    assert!(state.starts_with(&interrupted), "{state}");
+
+    // 5. Resumed by an instance with background jobs, which is then killed (SIGKILL).
+    server.terminate();
+    assert!(server.exit_status(Duration::from_secs(40)).await.is_some_and(|s| s.success()));
+    server.set("BACKGROUND_JOBS", "true");
+    server.restart().await;
+    let resumed = user.import_state_until(id, "Resumed after an interruption, running on instance").await;
+    while import_row(url, id).1 == after_term {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill();
+    let (status, after_kill, holder) = import_row(url, id);
+    assert_eq!(status, "running");
+    assert!(holder.is_some(), "a killed instance keeps its claim until it lapses");
+    assert!(after_kill > after_term && (after_kill as usize) < IMPORT_ROWS, "killed midway: {after_kill}");
+    assert_eq!(imported(url).0, after_kill as usize, "exactly the rows written so far");
+
+    // 6. Once the dead instance's claim lapses, the page says the import was interrupted.
+    server.set("BACKGROUND_JOBS", "false");
+    server.restart().await;
+    let interrupted = format!("Interrupted after {after_kill} of {IMPORT_ROWS} rows");
+    let lapsed = user.import_state_until(id, &interrupted).await;
+
+    // 7. An instance with background jobs finishes it.
+    server.terminate();
+    assert!(server.exit_status(Duration::from_secs(40)).await.is_some_and(|s| s.success()));
+    server.set("BACKGROUND_JOBS", "true");
+    server.restart().await;
+    let started = Instant::now();
+    while import_row(url, id).0 == "running" {
+        assert!(started.elapsed() < Duration::from_secs(300), "the import never finished:\n{}", server.log_text());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, done) = user.import_state(id).await;
+    assert!(status.starts_with("Imported"), "{status}");
+    assert_eq!(
+        done,
+        "The import was interrupted 2 times and each time resumed where it stopped: every row was imported once."
+    );
+    let page = user.get(&format!("/imports/{id}")).await.unwrap();
+    assert!(
+        page.text.contains(&format!("<strong class=\"count-created\">{IMPORT_ROWS}</strong>")),
+        "every row created"
+    );
+    assert!(page.text.contains("<strong class=\"count-skipped\">0</strong>"));
+    assert!(page.text.contains("<strong class=\"count-unchanged\">0</strong>"), "none imported twice");
+    assert_eq!(imported(url), (IMPORT_ROWS, IMPORT_ROWS, IMPORT_ROWS as i64), "each row once, indexed once");
+    server.terminate();
+    assert!(server.exit_status(Duration::from_secs(40)).await.is_some_and(|s| s.success()));
+    format!(
+        "{IMPORT_ROWS} rows; queued; {running:?}; SIGTERM after {after_term} rows (clean exit, claim given back); \
+         {resumed:?}; SIGKILL after {after_kill} rows; {lapsed:?}; done: {IMPORT_ROWS} created, 0 skipped, 0 \
+         unchanged, {IMPORT_ROWS} records with {IMPORT_ROWS} distinct emails"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_interrupted_by_sigterm_then_sigkill_resumes_where_it_stopped_each_row_once_on_sqlite() {
+    let test = "an_import_interrupted_by_sigterm_then_sigkill_resumes_where_it_stopped_each_row_once_on_sqlite";
+    let Some(binary) = binary(test) else { return };
+    let _serial = SERIAL.lock().await;
+    let (dir, file, url) = prepared_sqlite();
+    let seen = interrupted_import(&binary, &url, dir.path()).await;
+    assert_eq!(sqlite_integrity(&file), "ok");
+    println!("interrupted import on SQLite: {seen}; integrity_check ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_interrupted_by_sigterm_then_sigkill_resumes_where_it_stopped_each_row_once_on_postgres() {
+    let test = "an_import_interrupted_by_sigterm_then_sigkill_resumes_where_it_stopped_each_row_once_on_postgres";
+    let Some(binary) = binary(test) else { return };
+    let _serial = SERIAL.lock().await;
+    let Some(cluster) = Cluster::create(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.database("nextgig_import");
+    prepare(&url);
+    let seen = interrupted_import(&binary, &url, dir.path()).await;
+    println!("interrupted import on PostgreSQL: {seen}");
 }

@@ -364,6 +364,20 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        attempts -> Integer,
+        started_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    import_problems (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        row_number -> Integer,
+        column_name -> Text,
+        message -> Text,
     }
 }
 
@@ -723,6 +737,9 @@ diesel::table! {
         uploaded_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         text_read_at -> Nullable<Timestamp>,
+        text_claimed_by -> Nullable<Text>,
+        text_claimed_until -> Nullable<Timestamp>,
+        text_attempts -> Integer,
     }
 }
 
@@ -796,6 +813,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(import_problems -> imports (import_id));
 diesel::joinable!(shortlists -> jobs (job_id));
 diesel::joinable!(shortlist_recipients -> shortlists (shortlist_id));
 diesel::joinable!(shortlist_entries -> shortlists (shortlist_id));
@@ -881,6 +899,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     hotlists,
     hotlist_members,
     imports,
+    import_problems,
     contractor_profiles,
     profile_skills,
     contractor_invitations,

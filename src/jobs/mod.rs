@@ -1,12 +1,16 @@
-//! Background work: the outbox sender and the sweeper. Each loop takes a database lease before
+//! Background work: the outbox sender, the sweeps, the import runner and the reading of
+//! documents' text. Each loop takes a database lease (or a claim on each piece of work) before
 //! working, so with several instances on one database each piece of work runs on one at a time.
 
 pub mod digest;
+pub mod documents;
+pub mod imports;
 pub mod outbox;
 pub mod pipeline;
 pub mod reminders;
 pub mod sweeper;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -26,16 +30,16 @@ fn hostname() -> String {
 
 /// The running background loops; dropping or stopping it ends them.
 pub struct Jobs {
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Jobs {
-    /// Starts the outbox sender and the sweeper.
+    /// Starts the outbox sender, the sweeps, the import runner and the document text sweep.
     pub fn start(app: AppState) -> anyhow::Result<Self> {
         let (stop, stopped) = watch::channel(false);
         let mailer = outbox::Mailer::from_config(&app.config)?;
-        let worker = worker_id();
+        let worker = app.instance.clone();
         let every = Duration::from_secs(app.config.outbox_interval_seconds.max(1));
         let sweep = |default| app.config.sweep_every(default);
         let tasks = vec![
@@ -43,9 +47,20 @@ impl Jobs {
             tokio::spawn(reminders::run(app.clone(), worker.clone(), sweep(reminders::EVERY), stopped.clone())),
             tokio::spawn(digest::run(app.clone(), worker.clone(), sweep(digest::EVERY), stopped.clone())),
             tokio::spawn(pipeline::run(app.clone(), worker.clone(), sweep(pipeline::EVERY), stopped.clone())),
+            tokio::spawn(imports::run(app.clone(), sweep(imports::EVERY), stopped.clone())),
+            tokio::spawn(documents::run(app.clone(), sweep(documents::EVERY), stopped.clone())),
             tokio::spawn(sweeper::run(app.clone(), worker, sweep(sweeper::EVERY), stopped)),
         ];
-        Ok(Self { stop, tasks })
+        Ok(Self { stop: Arc::new(stop), tasks })
+    }
+
+    /// Asks the loops to finish their current round and stop, without waiting: called when
+    /// SIGTERM arrives, so that a running import is given back while requests still drain.
+    pub fn ask_to_stop(&self) -> impl FnOnce() + Send + 'static {
+        let stop = self.stop.clone();
+        move || {
+            let _ = stop.send(true);
+        }
     }
 
     /// Asks the loops to finish their current round and waits for them.

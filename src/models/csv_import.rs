@@ -1,6 +1,14 @@
 //! CSV imports of contractors: checking an upload, mapping its columns, a preview that lists
 //! every row's problems, and the import itself, in chunks of [`CHUNK`] rows per transaction.
 //!
+//! The import runs as background work under a claim (the import runner in `jobs::imports`):
+//! "Import" queues it ([`start`]); an instance claims it ([`claim_next`]) and renews the claim in
+//! the transaction of every chunk it writes, together with the progress and the chunk's
+//! problems. So when the instance stops (SIGTERM: it gives the claim back between chunks) or dies
+//! (the claim lapses), another instance, or the same one restarted, resumes the import after the
+//! last chunk written: each row is imported exactly once. A chunk is written only by the holder
+//! of the claim with the progress it expects, so two instances never write the same rows.
+//!
 //! Every row goes through the contractor form's own rules (`ContractorInput::validate`). A row
 //! matches an existing record of the agency by its NextGig ID, else its email, else its phone
 //! (the duplicate guard's keys): it then updates that record, or is left alone when nothing
@@ -12,7 +20,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::schema::{agency_contractor_skills, agency_contractors, imports, users};
+use crate::db::schema::{agency_contractor_skills, agency_contractors, import_problems, imports, users};
 use crate::db::{self, DbConnection, search};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
@@ -33,8 +41,8 @@ pub const MAX_COLUMNS: usize = 200;
 pub const CHUNK: usize = 500;
 /// Rows shown "as they would be saved" in the preview.
 pub const SAMPLE_ROWS: usize = 10;
-/// A running import that has not moved for this long has stopped (the server restarted).
-pub const STALLED_AFTER_MINUTES: i64 = 10;
+/// Runs an import may take before it is stopped as failing (each interruption starts another).
+pub const MAX_ATTEMPTS: i32 = 10;
 
 /// Delimiters a file may use: (stored, shown).
 pub const DELIMITERS: &[(&str, &str)] = &[("comma", "Comma ( , )"), ("semicolon", "Semicolon ( ; )"), ("tab", "Tab")];
@@ -80,6 +88,34 @@ pub struct Import {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// The instance running it (while running), until `claimed_until`.
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<NaiveDateTime>,
+    /// Runs that took it up since it was queued (more than one: it was interrupted and resumed).
+    pub attempts: i32,
+    /// Who pressed "Import": the rows are written on their behalf.
+    pub started_by: Option<i64>,
+}
+
+/// Where a running import stands, as its page tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Waiting for an instance to take it up.
+    Queued,
+    /// An instance is writing its rows; `resumed` when an earlier run was interrupted.
+    Running { instance: String, resumed: bool },
+    /// The instance running it stopped or died (its claim was given back or lapsed): another
+    /// instance, or the same one restarted, resumes it after the last rows written.
+    Interrupted,
+}
+
+/// How an instance is named on pages: its process id and random suffix, without the host name.
+fn instance_label(worker: &str) -> String {
+    let parts: Vec<&str> = worker.rsplitn(3, '-').collect();
+    match parts.as_slice() {
+        [suffix, pid, _host] => format!("{pid}-{suffix}"),
+        _ => worker.to_string(),
+    }
 }
 
 /// One problem of one row.
@@ -154,9 +190,23 @@ impl Import {
         self.status == "running"
     }
 
-    /// True when a running import has not moved for [`STALLED_AFTER_MINUTES`].
-    pub fn is_stalled(&self, now: NaiveDateTime) -> bool {
-        self.is_running() && now - self.updated_at > TimeDelta::minutes(STALLED_AFTER_MINUTES)
+    /// Where a running import stands at `now` (`None` when it is not running).
+    pub fn progress(&self, now: NaiveDateTime) -> Option<Progress> {
+        if !self.is_running() {
+            return None;
+        }
+        Some(match (&self.claimed_by, self.claimed_until) {
+            (Some(worker), Some(until)) if until >= now => {
+                Progress::Running { instance: instance_label(worker), resumed: self.attempts > 1 }
+            }
+            _ if self.attempts == 0 => Progress::Queued,
+            _ => Progress::Interrupted,
+        })
+    }
+
+    /// How many times the run was interrupted and resumed.
+    pub fn interruptions(&self) -> i32 {
+        (self.attempts - 1).max(0)
     }
 
     /// True when finished.
@@ -179,12 +229,17 @@ impl Import {
         DELIMITERS.iter().find(|(s, _)| *s == self.delimiter).map_or("", |(_, shown)| shown)
     }
 
-    /// The status for people.
-    pub fn status_text(&self) -> &'static str {
+    /// The status for people, at `now`.
+    pub fn status_text(&self, now: NaiveDateTime) -> &'static str {
         match self.status.as_str() {
             "uploaded" if self.report.is_some() => "Ready to import",
             "uploaded" => "Columns to map",
-            "running" => "Importing",
+            "running" => match self.progress(now) {
+                Some(Progress::Queued) => "Queued",
+                Some(Progress::Running { resumed: true, .. }) => "Importing (resumed)",
+                Some(Progress::Interrupted) => "Interrupted, resumes by itself",
+                _ => "Importing",
+            },
             "done" => "Imported",
             "failed" => "Stopped",
             _ => "",
@@ -1087,28 +1142,30 @@ fn analyse(
     Ok(report)
 }
 
-/// Why an import did not start.
+/// What pressing "Import" did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum StartOutcome {
-    /// Claimed: the caller runs it now.
-    Started,
+    /// Queued: an instance's import runner takes it up.
+    Queued,
     /// Some rows have problems and the user did not say to skip them.
     ProblemsNotSkipped(usize),
     /// Not ready (no preview yet) or already running or done.
     NotReady(&'static str),
 }
 
-/// Claims an import for running (once: a double click starts it once).
+/// Queues an import for the import runner (once: a double click queues it once). A failed import
+/// queued again resumes after the rows it wrote before it stopped.
 pub fn start(
     conn: &mut DbConnection,
     scope: AgencyScope,
     id: i64,
     skip_invalid: bool,
+    started_by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<StartOutcome, AppError> {
     db::write(conn, |conn| {
         let import = find(conn, scope, id)?;
-        let retry = import.is_failed() || import.is_stalled(now);
+        let retry = import.is_failed();
         if !(import.has_preview() || retry) {
             let why = match import.status.as_str() {
                 "running" => "This import is already running.",
@@ -1121,7 +1178,7 @@ pub fn start(
         if invalid > 0 && !skip_invalid && import.has_preview() {
             return Ok(StartOutcome::ProblemsNotSkipped(invalid));
         }
-        let claimed = diesel::update(
+        let queued = diesel::update(
             imports::table
                 .filter(imports::id.eq(id))
                 .filter(imports::agency_id.eq(scope.agency_id()))
@@ -1131,16 +1188,96 @@ pub fn start(
         .set((
             imports::status.eq("running"),
             imports::skip_invalid.eq(skip_invalid || (retry && import.skip_invalid)),
-            imports::processed_rows.eq(0),
-            imports::created_count.eq(0),
-            imports::updated_count.eq(0),
-            imports::skipped_count.eq(0),
             imports::error.eq(None::<String>),
+            imports::claimed_by.eq(None::<String>),
+            imports::claimed_until.eq(None::<NaiveDateTime>),
+            imports::attempts.eq(0),
+            imports::started_by.eq(started_by),
             imports::updated_at.eq(now),
         ))
         .execute(conn)?;
-        Ok(if claimed == 1 { StartOutcome::Started } else { StartOutcome::NotReady("This import is already running.") })
+        Ok(if queued == 1 { StartOutcome::Queued } else { StartOutcome::NotReady("This import is already running.") })
     })
+}
+
+/// An import an instance has claimed to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Claimed {
+    pub id: i64,
+    /// The agency it belongs to.
+    pub scope: AgencyScope,
+    /// Who pressed "Import".
+    pub started_by: Option<i64>,
+}
+
+/// Claims the oldest running import that no instance holds (queued, or interrupted: its claim
+/// was given back or lapsed) for `worker` until `now + ttl`. One that was already taken up
+/// [`MAX_ATTEMPTS`] times is stopped as failed instead.
+pub fn claim_next(
+    conn: &mut DbConnection,
+    worker: &str,
+    ttl: TimeDelta,
+    now: NaiveDateTime,
+) -> Result<Option<Claimed>, AppError> {
+    let free = || imports::claimed_until.is_null().or(imports::claimed_until.lt(now));
+    let candidates: Vec<(i64, i64, i32, Option<i64>)> = imports::table
+        .filter(imports::status.eq("running"))
+        .filter(free())
+        .order(imports::id.asc())
+        .limit(10)
+        .select((imports::id, imports::agency_id, imports::attempts, imports::started_by))
+        .load(conn)?;
+    for (id, agency_id, attempts, started_by) in candidates {
+        // The WHERE clause repeats what was read: whoever updates the row first has the import.
+        let target = imports::table
+            .filter(imports::id.eq(id))
+            .filter(imports::status.eq("running"))
+            .filter(imports::attempts.eq(attempts))
+            .filter(free());
+        if attempts >= MAX_ATTEMPTS {
+            diesel::update(target)
+                .set((
+                    imports::status.eq("failed"),
+                    imports::error.eq(Some(format!(
+                        "The import was interrupted {} times and stopped trying. Rows imported before that are \
+                         saved; run it again to finish it (nothing is imported twice).",
+                        attempts
+                    ))),
+                    imports::claimed_by.eq(None::<String>),
+                    imports::claimed_until.eq(None::<NaiveDateTime>),
+                    imports::updated_at.eq(now),
+                    imports::finished_at.eq(Some(now)),
+                ))
+                .execute(conn)?;
+            continue;
+        }
+        let won = diesel::update(target)
+            .set((
+                imports::claimed_by.eq(worker),
+                imports::claimed_until.eq(now + ttl),
+                imports::attempts.eq(attempts + 1),
+            ))
+            .execute(conn)?;
+        if won == 1 {
+            tracing::info!(import = id, worker, attempt = attempts + 1, "import claimed");
+            return Ok(Some(Claimed { id, scope: AgencyScope::of(agency_id), started_by }));
+        }
+    }
+    Ok(None)
+}
+
+/// Gives an import back (this instance is stopping): another instance, or this one after a
+/// restart, resumes it after the last chunk written.
+pub fn release(conn: &mut DbConnection, id: i64, worker: &str) -> Result<(), AppError> {
+    diesel::update(
+        imports::table
+            .filter(imports::id.eq(id))
+            .filter(imports::status.eq("running"))
+            .filter(imports::claimed_by.eq(worker)),
+    )
+    .set((imports::claimed_by.eq(None::<String>), imports::claimed_until.eq(None::<NaiveDateTime>)))
+    .execute(conn)?;
+    Ok(())
 }
 
 type Columns<'a> = (
@@ -1365,68 +1502,147 @@ fn write_chunk(
     Ok(written)
 }
 
-/// Runs a claimed import to the end: a chunk of rows per transaction, progress after each.
-/// Without "skip invalid rows" a file with problems is refused before anything is written.
-/// `now` is asked for the time at each chunk.
+/// How a run of a claimed import ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Every row was written: the import is done.
+    Done,
+    /// Asked to stop between chunks: the claim was given back for a later run to resume.
+    Paused,
+    /// Another instance holds the import now (this claim lapsed): this run wrote nothing more.
+    Lost,
+}
+
+/// Runs an import `worker` claimed, from the row after the last chunk written to the end: a
+/// chunk per transaction, each renewing the claim until `now() + ttl` and recording the progress
+/// and the chunk's problems with the rows. `keep_going` is asked before each chunk. Without "skip
+/// invalid rows" a row with problems stops the import before its chunk is written.
 pub fn run(
     conn: &mut DbConnection,
-    scope: AgencyScope,
-    id: i64,
-    actor: &Actor,
+    claimed: &Claimed,
+    worker: &str,
+    ttl: TimeDelta,
     now: &dyn Fn() -> NaiveDateTime,
-) -> Result<(), AppError> {
-    let outcome = run_rows(conn, scope, id, actor, now);
+    keep_going: &dyn Fn() -> bool,
+) -> Result<RunOutcome, AppError> {
+    let (id, scope) = (claimed.id, claimed.scope);
+    let outcome = run_rows(conn, claimed, worker, ttl, now, keep_going);
+    let message = match &outcome {
+        Ok(_) => return outcome,
+        // A passing outage: the import is given back and resumed by a later run.
+        Err(AppError::Unavailable(_)) => {
+            tracing::warn!(import = id, "import paused: the database is unavailable");
+            let _ = release(conn, id, worker);
+            return outcome;
+        }
+        Err(AppError::BadRequest(why)) => why.clone(),
+        Err(_) => "The import stopped on an unexpected error. Rows imported before that are saved; run the import \
+                   again to finish it (nothing is imported twice)."
+            .to_string(),
+    };
     if let Err(e) = &outcome {
-        let message = match e {
-            AppError::BadRequest(why) => why.clone(),
-            AppError::Unavailable(_) => {
-                "The database was busy or unreachable. Rows imported before that are saved; run the import again to \
-                 finish it (nothing is imported twice)."
-                    .to_string()
-            }
-            _ => "The import stopped on an unexpected error. Rows imported before that are saved; run the import \
-                  again to finish it (nothing is imported twice)."
-                .to_string(),
-        };
         tracing::warn!(import = id, error = %e, "import stopped");
-        diesel::update(imports::table.filter(imports::id.eq(id)).filter(imports::agency_id.eq(scope.agency_id())))
-            .set((
-                imports::status.eq("failed"),
-                imports::error.eq(Some(message)),
-                imports::updated_at.eq(now()),
-                imports::finished_at.eq(Some(now())),
-            ))
-            .execute(conn)?;
     }
+    diesel::update(
+        imports::table
+            .filter(imports::id.eq(id))
+            .filter(imports::agency_id.eq(scope.agency_id()))
+            .filter(imports::claimed_by.eq(worker)),
+    )
+    .set((
+        imports::status.eq("failed"),
+        imports::error.eq(Some(message)),
+        imports::claimed_by.eq(None::<String>),
+        imports::claimed_until.eq(None::<NaiveDateTime>),
+        imports::updated_at.eq(now()),
+        imports::finished_at.eq(Some(now())),
+    ))
+    .execute(conn)?;
     outcome
+}
+
+/// Renews `worker`'s claim on a running import whose progress is still `processed` rows, in the
+/// caller's transaction (on PostgreSQL the row stays locked until it commits). False when another
+/// instance took the import over: nothing may be written then.
+fn renew_claim(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    processed: usize,
+    until: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let renewed = diesel::update(
+        imports::table
+            .filter(imports::id.eq(id))
+            .filter(imports::status.eq("running"))
+            .filter(imports::claimed_by.eq(worker))
+            .filter(imports::processed_rows.eq(processed as i32)),
+    )
+    .set(imports::claimed_until.eq(until))
+    .execute(conn)?;
+    Ok(renewed == 1)
+}
+
+/// The audit and on-whose-behalf of a run: the user who pressed "Import", from the runner.
+fn runner(claimed: &Claimed) -> Actor {
+    Actor {
+        user_id: claimed.started_by,
+        agency_id: Some(claimed.scope.agency_id()),
+        ip: "background".into(),
+        user_agent: "NextGig import runner".into(),
+    }
 }
 
 fn run_rows(
     conn: &mut DbConnection,
-    scope: AgencyScope,
-    id: i64,
-    actor: &Actor,
+    claimed: &Claimed,
+    worker: &str,
+    ttl: TimeDelta,
     now: &dyn Fn() -> NaiveDateTime,
-) -> Result<(), AppError> {
+    keep_going: &dyn Fn() -> bool,
+) -> Result<RunOutcome, AppError> {
+    let (id, scope) = (claimed.id, claimed.scope);
     let import = find(conn, scope, id)?;
-    if !import.is_running() {
-        return Err(AppError::BadRequest("This import is not running.".into()));
+    if !import.is_running() || import.claimed_by.as_deref() != Some(worker) {
+        return Ok(RunOutcome::Lost);
     }
+    let actor = runner(claimed);
     let mapping = saved_mapping(&import)?;
     let content = content_of(conn, scope, id)?;
     let headers = import.header_list();
     let delimiter = delimiter_byte(&import.delimiter).unwrap_or(b',');
-    let mut ctx = Context::new(conn, scope, &headers, &mapping, actor.user_id)?;
+    let mut ctx = Context::new(conn, scope, &headers, &mapping, claimed.started_by)?;
     let (mut reader, mut record) = data_reader(&content, delimiter)?;
-    let mut report = Report::default();
-    let (mut created, mut updated, mut skipped, mut processed) = (0usize, 0usize, 0usize, 0usize);
+    let count = |n: i32| usize::try_from(n).unwrap_or(0);
+    let mut processed = count(import.processed_rows);
+    let (mut created, mut updated, mut skipped) =
+        (count(import.created_count), count(import.updated_count), count(import.skipped_count));
+    // Resuming: the rows written before the interruption are read again, not written, only to
+    // rebuild the guard against a row repeating an earlier row's email or phone.
+    let mut replayed = 0;
+    while replayed < processed {
+        let rows = next_rows(&mut reader, &mut record, CHUNK.min(processed - replayed))?;
+        if rows.is_empty() {
+            break;
+        }
+        plan_chunk(conn, &mut ctx, &rows)?;
+        replayed += rows.len();
+    }
     loop {
+        if !keep_going() {
+            release(conn, id, worker)?;
+            tracing::info!(import = id, processed, "import paused; it resumes where it stopped");
+            return Ok(RunOutcome::Paused);
+        }
         let rows = next_rows(&mut reader, &mut record, CHUNK)?;
         if rows.is_empty() {
             break;
         }
         let at = now();
-        let (plans, written) = db::write(conn, |conn| {
+        let written = db::write(conn, |conn| {
+            if !renew_claim(conn, id, worker, processed, at + ttl)? {
+                return Ok(None);
+            }
             let plans = plan_chunk(conn, &mut ctx, &rows)?;
             // The preview had no problems, but the agency's records may have changed since:
             // without "skip the invalid rows" such a row stops the import before its chunk.
@@ -1442,9 +1658,17 @@ fn run_rows(
                     row.row
                 )));
             }
-            let written = write_chunk(conn, scope, actor, &rows, &plans, at)?;
+            let written = write_chunk(conn, scope, &actor, &rows, &plans, at)?;
+            // Rows that lost a race with an edit are skipped, not updated.
+            let mut problems: Vec<&Problem> = plans
+                .iter()
+                .filter_map(|p| if let Plan::Invalid(problems) = p { Some(problems) } else { None })
+                .flatten()
+                .collect();
+            problems.extend(&written.problems);
+            record_problems(conn, id, &problems)?;
             let invalid = plans.iter().filter(|p| matches!(p, Plan::Invalid(_))).count() + written.problems.len();
-            diesel::update(imports::table.filter(imports::id.eq(id)).filter(imports::agency_id.eq(scope.agency_id())))
+            diesel::update(imports::table.filter(imports::id.eq(id)))
                 .set((
                     imports::processed_rows.eq((processed + rows.len()) as i32),
                     imports::created_count.eq((created + written.created) as i32),
@@ -1453,39 +1677,56 @@ fn run_rows(
                     imports::updated_at.eq(at),
                 ))
                 .execute(conn)?;
-            Ok::<_, AppError>((plans, written))
+            Ok::<_, AppError>(Some((written.created, written.updated, invalid)))
         })?;
-        tally(&mut report, &rows, &plans);
-        // Rows that lost a race with an edit are skipped, not updated.
-        report.updates -= written.problems.len();
-        report.invalid += written.problems.len();
-        report.problems.extend(written.problems);
+        let Some((new, changed, invalid)) = written else {
+            tracing::warn!(import = id, worker, "import taken over by another instance; this run stops");
+            return Ok(RunOutcome::Lost);
+        };
         processed += rows.len();
-        created += written.created;
-        updated += written.updated;
-        skipped = report.invalid;
+        created += new;
+        updated += changed;
+        skipped += invalid;
     }
-    report.problems.sort_by_key(|p| p.row);
     let at = now();
     db::write(conn, |conn| {
-        diesel::update(imports::table.filter(imports::id.eq(id)).filter(imports::agency_id.eq(scope.agency_id())))
+        if !renew_claim(conn, id, worker, processed, at + ttl)? {
+            return Ok(RunOutcome::Lost);
+        }
+        let problems: Vec<Problem> = import_problems::table
+            .filter(import_problems::import_id.eq(id))
+            .order((import_problems::row_number.asc(), import_problems::id.asc()))
+            .select((import_problems::row_number, import_problems::column_name, import_problems::message))
+            .load::<(i32, String, String)>(conn)?
+            .into_iter()
+            .map(|(row, column, message)| Problem { row: count(row), column, message })
+            .collect();
+        let report = Report {
+            rows: processed,
+            new: created,
+            updates: updated,
+            unchanged: processed.saturating_sub(created + updated + skipped),
+            invalid: skipped,
+            problems,
+            sample: Vec::new(),
+        };
+        diesel::update(imports::table.filter(imports::id.eq(id)))
             .set((
                 imports::status.eq("done"),
                 imports::report.eq(Some(json(&report)?)),
-                imports::processed_rows.eq(processed as i32),
                 imports::total_rows.eq(processed as i32),
-                imports::created_count.eq(created as i32),
-                imports::updated_count.eq(updated as i32),
-                imports::skipped_count.eq(skipped as i32),
                 // The file holds personal data: once imported, only the summary is kept.
                 imports::content.eq(""),
+                imports::claimed_by.eq(None::<String>),
+                imports::claimed_until.eq(None::<NaiveDateTime>),
                 imports::updated_at.eq(at),
                 imports::finished_at.eq(Some(at)),
             ))
             .execute(conn)?;
+        diesel::delete(import_problems::table.filter(import_problems::import_id.eq(id))).execute(conn)?;
         audit::record(
             conn,
-            actor,
+            &actor,
             Event::on(
                 "contractors.imported",
                 "import",
@@ -1497,8 +1738,30 @@ fn run_rows(
             ),
             at,
         )?;
-        Ok::<_, AppError>(())
+        Ok::<_, AppError>(RunOutcome::Done)
     })
+}
+
+/// Records a chunk's problems with its rows (in the chunk's transaction).
+fn record_problems(conn: &mut DbConnection, id: i64, problems: &[&Problem]) -> Result<(), AppError> {
+    let rows: Vec<_> = problems
+        .iter()
+        .map(|p| {
+            (
+                import_problems::import_id.eq(id),
+                import_problems::row_number.eq(i32::try_from(p.row).unwrap_or(i32::MAX)),
+                import_problems::column_name.eq(p.column.as_str()),
+                import_problems::message.eq(p.message.as_str()),
+            )
+        })
+        .collect();
+    for batch in rows.chunks(1_000) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(import_problems::table).values(batch).execute(c)?,
+            DbConnection::Postgresql(c) => diesel::insert_into(import_problems::table).values(batch).execute(c)?,
+        };
+    }
+    Ok(())
 }
 
 #[cfg(test)]

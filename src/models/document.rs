@@ -6,12 +6,12 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::DbConnection;
 use crate::db::schema::{agency_contractors, documents, skills, users};
+use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
@@ -145,7 +145,9 @@ pub fn create(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
-    conn.transaction(|conn| {
+    // A write transaction from the start (BEGIN IMMEDIATE on SQLite): one that began by reading
+    // could not take the write lock when another upload wrote meanwhile, and failed at once.
+    db::write(conn, |conn| {
         let (agency_id, record_id, profile_id) = match owner {
             Owner::Record { scope, record_id } => {
                 let record = contractor::find(conn, scope, record_id)?;
@@ -188,38 +190,162 @@ pub fn create(
     })
 }
 
-/// Reads the text of a stored document and saves it (or marks it unreadable); the records whose
-/// current CV it may be are re-indexed. Runs on a blocking thread, outside any request.
-pub fn read_text(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), AppError> {
-    let (content_type, body): (String, Vec<u8>) =
-        documents::table.find(id).select((documents::content_type, documents::body)).first(conn)?;
-    let outcome = match FileType::from_content_type(&content_type) {
-        Some(file_type) => document_text::extract(file_type, &body),
-        None => Err(format!("unknown type {content_type}")),
-    };
-    drop(body);
-    if let Err(why) = &outcome {
-        tracing::info!(document = id, %why, "document text could not be read");
-    }
-    save_text(conn, id, outcome.ok(), now)
+/// How many times reading a document's text is started before it is marked unreadable: a
+/// document whose reading keeps being cut off (its instance stopping or dying each time) is not
+/// tried for ever.
+pub const MAX_TEXT_ATTEMPTS: i32 = 3;
+
+/// A document whose text is to be read.
+#[derive(Clone, Debug)]
+pub struct ToRead {
+    pub id: i64,
+    /// `None` for a stored type NextGig no longer reads.
+    pub file_type: Option<FileType>,
+    pub bytes: Vec<u8>,
 }
 
-/// Saves a document's text (`None`: could not be read) and re-indexes the records it feeds.
-pub fn save_text(conn: &mut DbConnection, id: i64, text: Option<String>, now: NaiveDateTime) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+/// Claims the reading of a pending document's text for `worker` until `now + ttl`, unless another
+/// instance holds a claim that has not lapsed. True when `worker` has it.
+pub fn claim_text(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    ttl: TimeDelta,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    // The WHERE clause repeats the conditions: whoever updates the row first owns the reading.
+    let won = diesel::update(
+        documents::table
+            .filter(documents::id.eq(id))
+            .filter(documents::text_status.eq("pending"))
+            .filter(documents::text_attempts.lt(MAX_TEXT_ATTEMPTS))
+            .filter(documents::text_claimed_until.is_null().or(documents::text_claimed_until.lt(now))),
+    )
+    .set((
+        documents::text_claimed_by.eq(worker),
+        documents::text_claimed_until.eq(now + ttl),
+        documents::text_attempts.eq(documents::text_attempts + 1),
+    ))
+    .execute(conn)?;
+    Ok(won == 1)
+}
+
+/// The sweep's round: documents still pending whose reading was never started or was cut off
+/// (the claim lapsed: its instance stopped or died), oldest first. Those already tried
+/// [`MAX_TEXT_ATTEMPTS`] times are marked unreadable; up to `limit` others are claimed for
+/// `worker`, whose ids are returned.
+pub fn claim_pending(
+    conn: &mut DbConnection,
+    worker: &str,
+    limit: i64,
+    ttl: TimeDelta,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, AppError> {
+    let lapsed = || documents::text_claimed_until.is_null().or(documents::text_claimed_until.lt(now));
+    let given_up: Vec<i64> = documents::table
+        .filter(documents::text_status.eq("pending"))
+        .filter(lapsed())
+        .filter(documents::text_attempts.ge(MAX_TEXT_ATTEMPTS))
+        .order(documents::id.asc())
+        .limit(100)
+        .select(documents::id)
+        .load(conn)?;
+    for id in given_up {
+        tracing::info!(document = id, "document text given up after repeated interruptions");
+        finish_text(conn, id, None, None, now)?;
+    }
+    let due: Vec<i64> = documents::table
+        .filter(documents::text_status.eq("pending"))
+        .filter(lapsed())
+        .filter(documents::text_attempts.lt(MAX_TEXT_ATTEMPTS))
+        .order(documents::id.asc())
+        .limit(limit)
+        .select(documents::id)
+        .load(conn)?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for id in due {
+        if claim_text(conn, id, worker, ttl, now)? {
+            claimed.push(id);
+        }
+    }
+    Ok(claimed)
+}
+
+/// The file of a document whose reading `worker` holds (`None` when it no longer does).
+pub fn to_read(conn: &mut DbConnection, id: i64, worker: &str) -> Result<Option<ToRead>, AppError> {
+    let row: Option<(String, Vec<u8>)> = documents::table
+        .filter(documents::id.eq(id))
+        .filter(documents::text_status.eq("pending"))
+        .filter(documents::text_claimed_by.eq(worker))
+        .select((documents::content_type, documents::body))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(content_type, bytes)| ToRead { id, file_type: FileType::from_content_type(&content_type), bytes }))
+}
+
+/// Gives back a claim without reading (no reader was free): the sweep reads it later, and the
+/// try does not count.
+pub fn release_text(conn: &mut DbConnection, id: i64, worker: &str) -> Result<(), AppError> {
+    diesel::update(
+        documents::table
+            .filter(documents::id.eq(id))
+            .filter(documents::text_status.eq("pending"))
+            .filter(documents::text_claimed_by.eq(worker)),
+    )
+    .set((
+        documents::text_claimed_by.eq(None::<String>),
+        documents::text_claimed_until.eq(None::<NaiveDateTime>),
+        documents::text_attempts.eq(documents::text_attempts - 1),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Saves the text `worker` read (`None`: it could not be read) and re-indexes the records it
+/// feeds. False, and nothing saved, when `worker` no longer holds the reading (its claim lapsed
+/// and another instance took it over).
+pub fn save_text(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    text: Option<String>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    finish_text(conn, id, Some(worker), text, now)
+}
+
+/// Marks a pending document read (or unreadable), if `worker` (when given) holds its reading.
+fn finish_text(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: Option<&str>,
+    text: Option<String>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    db::write(conn, |conn| {
         let status = if text.is_some() { "read" } else { "failed" };
-        diesel::update(documents::table.find(id))
-            .set((
-                documents::text_status.eq(status),
-                documents::text_content.eq(text),
-                documents::text_read_at.eq(Some(now)),
-            ))
-            .execute(conn)?;
+        let target = documents::table.filter(documents::id.eq(id)).filter(documents::text_status.eq("pending"));
+        let values = (
+            documents::text_status.eq(status),
+            documents::text_content.eq(text),
+            documents::text_read_at.eq(Some(now)),
+            documents::text_claimed_by.eq(None::<String>),
+            documents::text_claimed_until.eq(None::<NaiveDateTime>),
+        );
+        let changed = match worker {
+            Some(worker) => {
+                diesel::update(target.filter(documents::text_claimed_by.eq(worker))).set(values).execute(conn)?
+            }
+            None => diesel::update(target).set(values).execute(conn)?,
+        };
+        if changed == 0 {
+            return Ok(false);
+        }
         let info: DocumentInfo = documents::table.find(id).select(DocumentInfo::as_select()).first(conn)?;
         if info.kind == "cv" {
             reindex_owners(conn, &info)?;
         }
-        Ok(())
+        Ok(true)
     })
 }
 

@@ -1,6 +1,11 @@
 //! Reading an uploaded file: what it is (by its content, never by its name), a safe file name,
-//! and the text inside (PDF, Word .docx, plain text), within bounds. No I/O and no database:
-//! callers run this on a blocking thread.
+//! and the text inside (PDF, Word .docx, plain text), within bounds. No I/O and no database.
+//!
+//! [`inspect`] and [`clean_name`] run in the web process: they look at magic bytes and a zip's
+//! directory only, and never unpack anything. [`extract`] unpacks and parses untrusted content
+//! with third-party parsers, so it runs only in the text reader's child process, under memory,
+//! CPU and time limits ([`crate::text_reader`]); the web process gets its output through
+//! [`clean_text`].
 
 use std::io::{Cursor, Read};
 
@@ -50,6 +55,11 @@ impl FileType {
             Self::Text => "txt",
         }
     }
+
+    /// The type of an extension as [`FileType::extension`] gives it (`None` for anything else).
+    pub fn from_extension(value: &str) -> Option<Self> {
+        [Self::Pdf, Self::Docx, Self::Text].into_iter().find(|t| t.extension() == value)
+    }
 }
 
 /// Why a file is refused (the message is shown on the form).
@@ -60,8 +70,9 @@ pub const NOT_ACCEPTED: &str =
 pub const TOO_EXPANDED: &str = "This Word file unpacks to far more than its size (more than 50 MB, or an absurd \
      ratio), as a zip bomb does. NextGig does not take it: save it again from Word, or as PDF.";
 
-/// What the file is, judged by its bytes. A .docx is unpacked (within bounds) to be sure it is
-/// one and not an archive that expands without end.
+/// What the file is, judged by its bytes. A .docx is judged by its zip directory (entry names
+/// and the sizes they declare), never unpacked here: a zip whose directory lies about its sizes
+/// is caught by the bounded reading in the child process instead.
 pub fn inspect(bytes: &[u8]) -> Result<FileType, String> {
     if bytes.is_empty() {
         return Err("The file is empty.".into());
@@ -70,8 +81,8 @@ pub fn inspect(bytes: &[u8]) -> Result<FileType, String> {
         return Ok(FileType::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return match docx_xml(bytes) {
-            Ok(_) => Ok(FileType::Docx),
+        return match docx_directory(bytes) {
+            Ok(()) => Ok(FileType::Docx),
             Err(DocxError::TooLarge) => Err(TOO_EXPANDED.into()),
             Err(DocxError::NotWord) => Err(NOT_ACCEPTED.into()),
             // A damaged document is still kept: its text is marked as unreadable.
@@ -123,9 +134,14 @@ enum DocxError {
     Broken(String),
 }
 
-/// The bytes of `word/document.xml`, read with a running bound whatever the headers declare.
-fn docx_xml(bytes: &[u8]) -> Result<Vec<u8>, DocxError> {
+/// Checks a .docx by its directory alone: not too many entries, declared sizes within the
+/// bounds, and a `word/document.xml`.
+fn docx_directory(bytes: &[u8]) -> Result<(), DocxError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| DocxError::Broken(e.to_string()))?;
+    check_directory(&mut archive)
+}
+
+fn check_directory(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), DocxError> {
     if archive.len() > MAX_ENTRIES {
         return Err(DocxError::TooLarge);
     }
@@ -140,9 +156,13 @@ fn docx_xml(bytes: &[u8]) -> Result<Vec<u8>, DocxError> {
         }
         found |= entry.name().is_ok_and(|n| n == "word/document.xml");
     }
-    if !found {
-        return Err(DocxError::NotWord);
-    }
+    if found { Ok(()) } else { Err(DocxError::NotWord) }
+}
+
+/// The bytes of `word/document.xml`, read with a running bound whatever the headers declare.
+fn docx_xml(bytes: &[u8]) -> Result<Vec<u8>, DocxError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| DocxError::Broken(e.to_string()))?;
+    check_directory(&mut archive)?;
     let entry = archive.by_name("word/document.xml").map_err(|e| DocxError::Broken(e.to_string()))?;
     let mut xml = Vec::new();
     entry.take(MAX_UNPACKED_BYTES + 1).read_to_end(&mut xml).map_err(|e| DocxError::Broken(e.to_string()))?;
@@ -214,15 +234,22 @@ fn pdf_text(bytes: &[u8]) -> Result<String, String> {
 
 /// The text inside a file, tidied (trailing spaces gone, at most one blank line in a row) and
 /// cut to [`MAX_TEXT_CHARS`]. `Err` when nothing readable is inside (a scanned image, a damaged
-/// file).
+/// file). Untrusted parsing: only the text reader's child process calls this.
 pub fn extract(file_type: FileType, bytes: &[u8]) -> Result<String, String> {
     let raw = match file_type {
         FileType::Pdf => pdf_text(bytes)?,
         FileType::Docx => docx_text(bytes)?,
         FileType::Text => std::str::from_utf8(bytes).map_err(|e| e.to_string())?.trim_start_matches('\u{feff}').into(),
     };
-    let text = tidy(&raw);
-    if text.chars().any(char::is_alphanumeric) { Ok(text) } else { Err("no text inside".into()) }
+    clean_text(&raw).ok_or_else(|| "no text inside".into())
+}
+
+/// Text as it is stored: tidied, cut to [`MAX_TEXT_CHARS`], control characters replaced; `None`
+/// when nothing readable is left. The web process passes the child's output through this too,
+/// so that what is saved never depends on the child behaving.
+pub fn clean_text(raw: &str) -> Option<String> {
+    let text = tidy(raw);
+    text.chars().any(char::is_alphanumeric).then_some(text)
 }
 
 fn tidy(raw: &str) -> String {

@@ -1,8 +1,8 @@
 //! CVs and other documents: uploaded on a contractor's page (`/contractors/{id}/documents`, the
 //! agency's own) or by the contractor (`/me/documents`, their profile's, seen by every linked
 //! agency); downloaded as attachments (`/documents/{id}`, `/me/documents/{id}`). The type is
-//! judged by content, the size bounded before the file is read whole; the text is read on a
-//! blocking thread after the file is stored.
+//! judged by content, the size bounded before the file is read whole; the text is read after the
+//! file is stored, in a child process with limits ([`crate::jobs::documents`]).
 
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 use crate::auth::csrf;
 use crate::auth::{ContractorAccount, Session, Staff};
 use crate::error::AppError;
+use crate::jobs;
 use crate::models::document::{self, File, KINDS, Listed, Owner, Upload};
 use crate::models::document_text;
 use crate::models::profile;
@@ -183,17 +184,15 @@ async fn check(received: Received) -> Result<Result<Upload, String>, AppError> {
     Ok(web::block(move || document::check_upload(&kind, &name, bytes)).await?)
 }
 
-/// Reads the new document's text on a blocking thread of its own, waiting at most
-/// [`READ_WAIT`] for it; a slow read goes on after the answer.
-async fn read_text(app: &AppState, id: i64) {
-    let (pool, clock) = (app.pool.clone(), app.clock.clone());
-    let task = tokio::task::spawn_blocking(move || match pool.get() {
-        Ok(mut conn) => {
-            if let Err(e) = document::read_text(&mut conn, id, clock.now()) {
-                tracing::warn!(document = id, error = %e, "document text not saved");
-            }
+/// Reads the new document's text, waiting at most [`READ_WAIT`] for it; a slow read goes on
+/// after the answer, and one that cannot start now (every reader busy) is left to the sweep.
+async fn read_text(app: &AppState, id: i64, upload: Upload) {
+    let app = app.clone();
+    let task = tokio::spawn(async move {
+        let wait = crate::text_reader::TIME_LIMIT;
+        if let Err(e) = jobs::documents::read_upload(&app, id, upload.file_type, upload.bytes, wait).await {
+            tracing::warn!(document = id, error = %e, "document text not saved; the sweep will read it");
         }
-        Err(e) => tracing::warn!(document = id, error = %e, "no connection to read a document"),
     });
     let _ = tokio::time::timeout(READ_WAIT, task).await;
 }
@@ -238,10 +237,13 @@ pub async fn upload_for_record(
     };
     let (actor, now) = (staff.actor.clone(), app.clock.now());
     let name = upload.file_name.clone();
-    let doc = app
-        .db(move |conn| document::create(conn, Owner::Record { scope, record_id: id }, &upload, &actor, now))
+    let (doc, upload) = app
+        .db(move |conn| {
+            let doc = document::create(conn, Owner::Record { scope, record_id: id }, &upload, &actor, now)?;
+            Ok((doc, upload))
+        })
         .await?;
-    read_text(&app, doc).await;
+    read_text(&app, doc, upload).await;
     staff.session.flash(Flash::success(format!("{name} uploaded.")));
     Ok(pages::redirect(&format!("/contractors/{id}#documents")))
 }
@@ -285,13 +287,14 @@ pub async fn upload_mine(
     };
     let (user_id, actor, now) = (me.user.id, me.actor.clone(), app.clock.now());
     let name = upload.file_name.clone();
-    let doc = app
+    let (doc, upload) = app
         .db(move |conn| {
             let profile = profile::find_for_user(conn, user_id)?;
-            document::create(conn, Owner::Profile { profile_id: profile.id }, &upload, &actor, now)
+            let doc = document::create(conn, Owner::Profile { profile_id: profile.id }, &upload, &actor, now)?;
+            Ok((doc, upload))
         })
         .await?;
-    read_text(&app, doc).await;
+    read_text(&app, doc, upload).await;
     me.session.flash(Flash::success(format!("{name} uploaded. Every agency you work with sees it.")));
     Ok(pages::redirect("/me/documents"))
 }

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::models::audit::{self, Event};
 use crate::models::contractor::SearchInput;
 use crate::models::contractor_csv::{self, COLUMNS, ExportPosition};
-use crate::models::csv_import::{self, Import, Problem, Report, StartOutcome};
+use crate::models::csv_import::{self, Import, Problem, Progress, Report, StartOutcome};
 use crate::pages::{self, Flash, Layout, Section};
 use crate::routes::{HtmlQuery, parse_id, uploads};
 use crate::state::AppState;
@@ -57,6 +57,7 @@ struct NewPage {
     layout: Layout,
     error: Option<String>,
     recent: Vec<Import>,
+    now: chrono::NaiveDateTime,
     max_mb: usize,
     max_rows: String,
 }
@@ -76,6 +77,7 @@ async fn new_page(
             layout,
             error,
             recent,
+            now: app.clock.now(),
             max_mb: csv_import::MAX_UPLOAD_BYTES / (1024 * 1024),
             max_rows: "100,000".into(),
         },
@@ -213,7 +215,9 @@ struct ShowPage {
     pages: usize,
     mapping_errors: Vec<String>,
     run_error: Option<String>,
-    stalled: bool,
+    /// Where a running import stands.
+    progress: Option<Progress>,
+    now: chrono::NaiveDateTime,
 }
 
 impl ShowPage {
@@ -227,6 +231,22 @@ impl ShowPage {
 
     fn page_url(&self, page: usize) -> String {
         format!("/imports/{}?page={page}#problems", self.import.id)
+    }
+
+    fn queued(&self) -> bool {
+        self.progress == Some(Progress::Queued)
+    }
+
+    fn interrupted(&self) -> bool {
+        self.progress == Some(Progress::Interrupted)
+    }
+
+    /// The instance running it, and whether it resumed an interrupted run.
+    fn running_on(&self) -> Option<(&str, bool)> {
+        match &self.progress {
+            Some(Progress::Running { instance, resumed }) => Some((instance.as_str(), *resumed)),
+            _ => None,
+        }
     }
 }
 
@@ -267,13 +287,26 @@ async fn show_page(
         .as_ref()
         .map(|r| r.problems.iter().skip((page - 1) * PROBLEMS_PAGE).take(PROBLEMS_PAGE).cloned().collect())
         .unwrap_or_default();
-    let stalled = import.is_stalled(app.clock.now());
-    let running = import.is_running() && !stalled;
+    let progress = import.progress(app.clock.now());
+    let running = progress.is_some();
     let layout = staff.session.layout(Section::Contractors);
     let mut response = pages::html_with_status(
         status,
-        &ShowPage { layout, import, columns, report, problems, page, pages, mapping_errors, run_error, stalled },
+        &ShowPage {
+            layout,
+            import,
+            columns,
+            report,
+            problems,
+            page,
+            pages,
+            mapping_errors,
+            run_error,
+            progress,
+            now: app.clock.now(),
+        },
     )?;
+    // Until it is done, whatever the state: a queued or interrupted import moves on by itself.
     if running {
         // The progress page reloads itself (no script needed).
         response.headers_mut().insert(
@@ -361,7 +394,7 @@ pub struct RunForm {
     pub skip_invalid: String,
 }
 
-/// `POST /imports/{id}/run`: starts the import off the request; the page shows its progress.
+/// `POST /imports/{id}/run`: queues the import for the import runner; the page shows its progress.
 pub async fn run(
     app: web::Data<AppState>,
     staff: Staff,
@@ -371,21 +404,12 @@ pub async fn run(
     let id = parse_id(&id)?;
     let skip = matches!(form.into_inner().skip_invalid.as_str(), "1" | "on" | "true");
     let (scope, now) = (staff.scope, app.clock.now());
-    let outcome = app.db(move |conn| csv_import::start(conn, scope, id, skip, now)).await?;
+    let user = staff.user.id;
+    let outcome = app.db(move |conn| csv_import::start(conn, scope, id, skip, Some(user), now)).await?;
     match outcome {
-        StartOutcome::Started => {
-            let (state, actor) = (app.get_ref().clone(), staff.actor.clone());
-            let pool = state.pool.clone();
-            // The rows are written on a blocking thread of their own; the page polls the progress.
-            tokio::task::spawn_blocking(move || {
-                let clock = state.clock.clone();
-                match pool.get() {
-                    Ok(mut conn) => {
-                        let _ = csv_import::run(&mut conn, scope, id, &actor, &|| clock.now());
-                    }
-                    Err(e) => tracing::warn!(import = id, error = %e, "no connection for the import"),
-                }
-            });
+        StartOutcome::Queued => {
+            // This instance's import runner takes it up at once (any instance's would, in time).
+            app.imports_queued.notify_one();
             Ok(pages::redirect(&format!("/imports/{id}")))
         }
         StartOutcome::ProblemsNotSkipped(n) => {

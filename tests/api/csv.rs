@@ -1,10 +1,12 @@
 //! CSV export and import of contractors: the export's format, the round trip, re-imports,
 //! the column guess, the preview of every bad row, hostile files, formula cells, isolation.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use chrono::TimeDelta;
 use diesel::prelude::*;
 use nextgig::db::schema::{agency_contractor_skills, agency_contractors, audit_log, imports, skills};
+use nextgig::models::csv_import;
 use reqwest::StatusCode;
 use scraper::Selector;
 
@@ -98,17 +100,10 @@ async fn run(client: &TestClient, id: i64, skip_invalid: bool) -> Page {
     client.submit(&format!("/imports/{id}"), &format!("/imports/{id}/run"), fields).await
 }
 
-/// Waits for an import to finish; returns its status.
+/// Runs the import runner (as an instance's background job would); returns the import's status.
 async fn finished(app: &TestApp, id: i64) -> String {
-    for _ in 0..600 {
-        let status: String =
-            app.with_db(move |conn| imports::table.find(id).select(imports::status).first(conn).unwrap()).await;
-        if status != "running" {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("import {id} did not finish");
+    app.run_imports().await;
+    app.with_db(move |conn| imports::table.find(id).select(imports::status).first(conn).unwrap()).await
 }
 
 /// Upload, accept the guessed mapping, run (skipping invalid rows when asked), wait.
@@ -525,28 +520,200 @@ async fn an_upload_without_the_csrf_token_is_refused_and_stores_nothing() {
     assert_eq!(actions.len(), 3);
 }
 
+/// Uploads `file`, accepts the guessed mapping and presses "Import": the import is queued.
+async fn queued(client: &TestClient, file: &[u8], skip_invalid: bool) -> i64 {
+    let id = import_id(&upload(client, file).await);
+    let mapping = chosen_mapping(&client.get(&format!("/imports/{id}")).await);
+    assert_eq!(submit_mapping(client, id, &mapping).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(run(client, id, skip_invalid).await.status, StatusCode::SEE_OTHER);
+    id
+}
+
+/// An instance named `worker` claims the next import, as its runner would.
+async fn claim(app: &TestApp, worker: &'static str) -> Option<csv_import::Claimed> {
+    let now = app.clock.now();
+    app.with_db(move |conn| csv_import::claim_next(conn, worker, TimeDelta::minutes(2), now).unwrap()).await
+}
+
+/// `worker` runs a claimed import for at most `chunks` chunks, then is asked to stop.
+async fn run_chunks(
+    app: &TestApp,
+    claimed: csv_import::Claimed,
+    worker: &'static str,
+    chunks: usize,
+) -> csv_import::RunOutcome {
+    let clock = app.clock.clone();
+    app.with_db(move |conn| {
+        let asked = AtomicUsize::new(0);
+        let keep_going = || asked.fetch_add(1, Ordering::SeqCst) < chunks;
+        csv_import::run(conn, &claimed, worker, TimeDelta::minutes(2), &|| clock.now(), &keep_going).unwrap()
+    })
+    .await
+}
+
+/// The import's page: its status line, the sentence about where it stands, and whether it
+/// refreshes itself.
+async fn import_page(client: &TestClient, id: i64) -> (String, String, bool) {
+    let page = client.get(&format!("/imports/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let state = page.texts(".import-state").join(" ");
+    (page.texts(".import-status").join(" "), state, page.headers.get("refresh").is_some_and(|v| v == "2"))
+}
+
+/// (contractors, distinct emails among them).
+async fn contractors_and_emails(app: &TestApp) -> (i64, i64) {
+    app.with_db(|conn| {
+        let emails: Vec<Option<String>> =
+            agency_contractors::table.select(agency_contractors::email).load(conn).unwrap();
+        let distinct: std::collections::HashSet<&Option<String>> = emails.iter().collect();
+        (emails.len() as i64, distinct.len() as i64)
+    })
+    .await
+}
+
 #[tokio::test]
-async fn a_running_import_shows_its_progress_and_refreshes_itself() {
+async fn an_import_is_queued_runs_on_an_instance_is_interrupted_and_resumes_and_its_page_says_so_at_each_step() {
     let app = spawn_app().await;
     let rita = recruiter(&app).await;
-    let id = import_id(&upload(&rita, people_csv(3).as_bytes()).await);
-    let now = app.clock.now();
+    let id = queued(&rita, people_csv(1_200).as_bytes(), false).await;
+
+    let (status, state, refreshes) = import_page(&rita, id).await;
+    assert!(status.starts_with("Queued · 1200 rows"), "{status}");
+    assert_eq!(state, "Queued: it starts as soon as a NextGig server takes it up.");
+    assert!(refreshes, "a queued import's page refreshes itself");
+    assert_eq!(app.count("agency_contractors").await, 0);
+
+    let claimed = claim(&app, "web1-4242-aaaa1111").await.expect("the queued import is claimed");
+    assert!(claim(&app, "web2-5151-bbbb2222").await.is_none(), "one instance at a time");
+    let (status, state, refreshes) = import_page(&rita, id).await;
+    assert!(status.starts_with("Importing · "), "{status}");
+    assert_eq!(state, "Running on instance 4242-aaaa1111.", "the host name is not shown");
+    assert!(refreshes);
+
+    // The instance is asked to stop (SIGTERM) after one chunk: it gives the import back.
+    assert_eq!(run_chunks(&app, claimed, "web1-4242-aaaa1111", 1).await, csv_import::RunOutcome::Paused);
+    assert_eq!(contractors_and_emails(&app).await, (500, 500), "the first chunk is saved");
+    let (status, state, refreshes) = import_page(&rita, id).await;
+    assert!(status.starts_with("Interrupted, resumes by itself"), "{status}");
+    assert!(state.starts_with("Interrupted after 500 of 1200 rows: the server running it stopped."), "{state}");
+    assert!(state.contains("It resumes from there by itself"), "{state}");
+    assert!(refreshes, "the page keeps refreshing: the import moves on by itself");
+
+    // This instance's runner (restarted) takes it up and finishes it.
+    assert_eq!(app.run_imports().await, 1);
+    let summary = rita.get(&format!("/imports/{id}")).await;
+    assert!(summary.texts(".import-status")[0].starts_with("Imported"), "{:?}", summary.texts(".import-status"));
+    assert!(summary.headers.get("refresh").is_none(), "a finished import's page stays still");
+    assert_eq!(count(&summary, "count-created"), "1200", "rows written before the interruption count as created");
+    assert_eq!(count(&summary, "count-unchanged"), "0", "and were not imported again");
+    assert_eq!(
+        summary.texts(".import-resumed"),
+        ["The import was interrupted 1 time and each time resumed where it stopped: every row was imported once."]
+    );
+    assert_eq!(contractors_and_emails(&app).await, (1200, 1200), "each row once");
+    assert_eq!(app.count("contractor_search").await, 1200, "indexed once each");
+    let audit: Vec<String> = app
+        .with_db(|conn| {
+            audit_log::table
+                .filter(audit_log::action.eq("contractors.imported"))
+                .select(audit_log::detail)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(audit, ["contractors.csv: 1200 created, 0 updated, 0 unchanged, 0 skipped"]);
+    assert_eq!(app.run_imports().await, 0, "nothing left to run");
+}
+
+#[tokio::test]
+async fn an_import_whose_instance_died_is_taken_over_once_its_claim_lapses_and_each_row_is_written_once() {
+    let app = spawn_app().await;
+    let rita = recruiter(&app).await;
+    // The tenth person and the 700th share an email, on either side of the interruption; the
+    // 800th has no name. Both are skipped, with the reason. (The file's CRLF line ends make the
+    // rows count from the header as 0.)
+    let mut file = people_csv(1_000);
+    file = file.replace("person699@example.com", "person9@example.com").replace("Person 00799,", ",");
+    let id = queued(&rita, file.as_bytes(), true).await;
+
+    let dead = claim(&app, "web1-7-dead0001").await.unwrap();
+    assert_eq!(run_chunks(&app, dead, "web1-7-dead0001", 1).await, csv_import::RunOutcome::Paused);
+    // ... and that instance died (kill -9) holding the claim, as it does between two chunks.
+    let until = app.clock.now() + TimeDelta::minutes(2);
     app.with_db(move |conn| {
         diesel::update(imports::table.find(id))
-            .set((imports::status.eq("running"), imports::processed_rows.eq(2), imports::updated_at.eq(now)))
+            .set((imports::claimed_by.eq(Some("web1-7-dead0001")), imports::claimed_until.eq(Some(until))))
             .execute(conn)
             .unwrap()
     })
     .await;
-    let page = rita.get(&format!("/imports/{id}")).await;
-    assert_eq!(page.headers.get("refresh").unwrap(), "2");
-    assert!(page.text.contains(r#"<meta http-equiv="refresh" content="2">"#));
-    assert!(page.text.contains("2 of 3 rows (66%)"));
-    // A run that stopped moving (a restart) offers to run again instead of refreshing forever.
-    crate::helpers::advance(&app, chrono::TimeDelta::minutes(11));
-    let stalled = rita.get(&format!("/imports/{id}")).await;
-    assert!(stalled.headers.get("refresh").is_none());
-    assert!(stalled.text.contains("This import stopped moving"));
+    assert_eq!(app.run_imports().await, 0, "its claim has not lapsed: no one takes the import over yet");
+    let (_, state, _) = import_page(&rita, id).await;
+    assert_eq!(state, "Running on instance 7-dead0001.", "all anyone knows until the claim lapses");
+
+    crate::helpers::advance(&app, TimeDelta::minutes(3));
+    let (status, state, refreshes) = import_page(&rita, id).await;
+    assert!(status.starts_with("Interrupted, resumes by itself"), "{status}");
+    assert!(state.starts_with("Interrupted after 500 of 1000 rows"), "{state}");
+    assert!(refreshes);
+
+    assert_eq!(app.run_imports().await, 1, "another instance resumes it");
+    let summary = rita.get(&format!("/imports/{id}")).await;
+    assert_eq!(count(&summary, "count-created"), "998");
+    assert_eq!(count(&summary, "count-skipped"), "2");
+    assert_eq!(
+        table_rows(&summary, ".problems-table tbody tr"),
+        [
+            "700 | — | Row 10 is about the same contractor; keep one of the two rows.",
+            "700 | Email | Row 10 has the same email.",
+            "800 | Name | Name is required."
+        ],
+        "a duplicate of a row written before the interruption is still caught"
+    );
+    assert_eq!(summary.texts(".import-resumed").len(), 1, "it says it was interrupted");
+    assert_eq!(contractors_and_emails(&app).await, (998, 998));
+    let left: i64 =
+        app.with_db(|conn| nextgig::db::schema::import_problems::table.count().get_result(conn).unwrap()).await;
+    assert_eq!(left, 0, "the problems live in the summary once it is done");
+}
+
+#[tokio::test]
+async fn an_instance_that_lost_its_claim_between_two_chunks_writes_no_more_rows() {
+    let app = spawn_app().await;
+    let rita = recruiter(&app).await;
+    let id = queued(&rita, people_csv(1_200).as_bytes(), false).await;
+    let slow = claim(&app, "web1-1-slow0001").await.unwrap();
+    let (pool, now) = (app.state.pool.clone(), app.clock.now());
+    let later = now + TimeDelta::minutes(3);
+    let (outcome, quick) = app
+        .with_db(move |conn| {
+            let asked = AtomicUsize::new(0);
+            let quick = std::sync::Mutex::new(None);
+            // After its first chunk the first instance stalls past its claim, and a second
+            // instance takes the import over before the first one writes its next chunk.
+            let keep_going = || {
+                if asked.fetch_add(1, Ordering::SeqCst) == 1 {
+                    let mut other = pool.get().unwrap();
+                    let taken = csv_import::claim_next(&mut other, "web2-2-quick002", TimeDelta::minutes(2), later);
+                    *quick.lock().unwrap() = taken.unwrap();
+                }
+                true
+            };
+            let outcome =
+                csv_import::run(conn, &slow, "web1-1-slow0001", TimeDelta::minutes(2), &|| now, &keep_going).unwrap();
+            (outcome, quick.into_inner().unwrap())
+        })
+        .await;
+    assert_eq!(outcome, csv_import::RunOutcome::Lost);
+    assert_eq!(contractors_and_emails(&app).await, (500, 500), "only the chunk written under its claim");
+    let quick = quick.expect("the second instance took the lapsed claim");
+    crate::helpers::advance(&app, TimeDelta::minutes(3));
+    let (_, state, _) = import_page(&rita, id).await;
+    assert!(state.starts_with("Resumed after an interruption, running on instance 2-quick002"), "{state}");
+    assert_eq!(run_chunks(&app, quick, "web2-2-quick002", 10).await, csv_import::RunOutcome::Done);
+    assert_eq!(contractors_and_emails(&app).await, (1200, 1200), "each row once");
+    let summary = rita.get(&format!("/imports/{id}")).await;
+    assert_eq!(count(&summary, "count-created"), "1200");
 }
 
 #[tokio::test]

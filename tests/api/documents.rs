@@ -1,7 +1,8 @@
 //! CVs and documents: upload and versions, byte-identical downloads, search inside PDF and DOCX
 //! CVs (fixtures made here), the skills hint, isolation between agencies, a contractor's own CV
-//! seen by each linked agency, and refused files (too large, an executable, a zip bomb) with
-//! nothing stored.
+//! seen by each linked agency, refused files (too large, an executable, a zip bomb) with
+//! nothing stored, text read only by the child process, and the sweep that reads documents a
+//! restart left pending. (Decompression bombs: `parsers.rs`.)
 
 use std::io::Write;
 
@@ -476,4 +477,104 @@ async fn the_cv_preview_is_plain_text_escaped_and_cut() {
     let shown = page.texts(".cv-text").join(" ");
     assert!(shown.contains("filler words") && !shown.contains("THE-VERY-END"), "a long CV is cut");
     assert!(page.text.contains("for the rest"));
+}
+
+/// Leaves a document as a restart leaves it mid-reading: pending, no text, claimed by an
+/// instance that is gone (until `until`), `attempts` readings started.
+async fn cut_off(app: &TestApp, id: i64, until: chrono::NaiveDateTime, attempts: i32) {
+    app.with_db(move |conn| {
+        diesel::update(documents::table.find(id))
+            .set((
+                documents::text_status.eq("pending"),
+                documents::text_content.eq(None::<String>),
+                documents::text_claimed_by.eq(Some("web1-99-gone0099")),
+                documents::text_claimed_until.eq(Some(until)),
+                documents::text_attempts.eq(attempts),
+            ))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    // The record's search entry goes back to what it was before the CV was read.
+    let record: nextgig::models::contractor::Contractor = app
+        .with_db(move |conn| {
+            use nextgig::db::schema::agency_contractors;
+            let record: i64 = documents::table
+                .find(id)
+                .select(documents::agency_contractor_id)
+                .first::<Option<i64>>(conn)
+                .unwrap()
+                .unwrap();
+            agency_contractors::table
+                .find(record)
+                .select(nextgig::models::contractor::Contractor::as_select())
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    app.with_db(move |conn| nextgig::models::contractor::reindex(conn, &record).unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_cv_whose_reading_a_restart_cut_off_is_read_by_the_sweep_once_the_claim_lapses() {
+    let app = spawn_app().await;
+    let rita = recruiter(&app, "Acme Staffing", "acme.test").await;
+    let ann = rita.add_contractor(&[("name", "Ann Example")]).await;
+    let cv = pdf("Ann Example: ornithopterist and Rust engineer");
+    assert_eq!(upload(&rita, ann, "cv", "ann.pdf", &cv).await.status, StatusCode::SEE_OTHER);
+    let id = last_document(&app).await;
+    cut_off(&app, id, app.clock.now() + chrono::TimeDelta::minutes(2), 1).await;
+    let page = rita.get(&format!("/contractors/{ann}")).await;
+    assert_eq!(page.texts(".current-cv .text-status"), ["Reading the text…"]);
+    assert!(search(&rita, "ornithopterist").await.is_empty());
+
+    assert_eq!(app.read_pending_documents().await, 0, "the claim of the instance that died has not lapsed");
+    crate::helpers::advance(&app, chrono::TimeDelta::minutes(3));
+    assert_eq!(app.read_pending_documents().await, 1, "the sweep reads it once the claim lapsed");
+    assert_eq!(app.read_pending_documents().await, 0, "and only once");
+    let page = rita.get(&format!("/contractors/{ann}")).await;
+    assert!(page.texts(".current-cv .text-status").is_empty(), "{:?}", page.texts(".current-cv"));
+    assert!(page.texts(".cv-text")[0].contains("ornithopterist"));
+    assert_eq!(search(&rita, "ornithopterist").await, ["Ann Example"]);
+    let (status, attempts, claimed): (String, i32, Option<String>) = app
+        .with_db(move |conn| {
+            documents::table
+                .find(id)
+                .select((documents::text_status, documents::text_attempts, documents::text_claimed_by))
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!((status.as_str(), attempts, claimed), ("read", 2, None));
+}
+
+#[tokio::test]
+async fn a_cv_whose_reading_was_cut_off_three_times_is_kept_and_marked_unreadable() {
+    let app = spawn_app().await;
+    let rita = recruiter(&app, "Acme Staffing", "acme.test").await;
+    let ann = rita.add_contractor(&[("name", "Ann Example")]).await;
+    assert_eq!(upload(&rita, ann, "cv", "ann.txt", b"Ann Example, Rust").await.status, StatusCode::SEE_OTHER);
+    let id = last_document(&app).await;
+    cut_off(&app, id, app.clock.now() - chrono::TimeDelta::minutes(1), nextgig::models::document::MAX_TEXT_ATTEMPTS)
+        .await;
+    assert_eq!(app.read_pending_documents().await, 0, "not tried a fourth time");
+    let page = rita.get(&format!("/contractors/{ann}")).await;
+    assert_eq!(page.texts(".current-cv a"), ["ann.txt"], "kept");
+    assert_eq!(page.texts(".current-cv .text-status"), ["Text could not be read"]);
+    assert_eq!(download(&rita, &format!("/documents/{id}")).await.1, b"Ann Example, Rust");
+}
+
+#[tokio::test]
+async fn the_text_is_read_only_by_the_child_process_never_in_the_server() {
+    // A reader that fails whatever it is given: even a plain-text CV then has no text, so the
+    // server did not read it itself.
+    let app = crate::helpers::spawn_app_with(|config| config.text_reader_bin = Some("/bin/false".into())).await;
+    let rita = recruiter(&app, "Acme Staffing", "acme.test").await;
+    let ann = rita.add_contractor(&[("name", "Ann Example")]).await;
+    let page = upload(&rita, ann, "cv", "ann.txt", b"Ann Example, pterodactylist").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
+    let page = rita.get(&format!("/contractors/{ann}")).await;
+    assert_eq!(page.texts(".current-cv .text-status"), ["Text could not be read"]);
+    assert!(search(&rita, "pterodactylist").await.is_empty());
+    assert_eq!(search(&rita, "example").await, ["Ann Example"], "found by the rest of the record");
 }

@@ -172,6 +172,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.mail_dir = mail.path().to_path_buf();
     config.background_jobs = false;
     config.workers = Some(2);
+    // The tests run inside the test harness, which has no `extract-text` command: documents are
+    // read by the nextgig binary cargo built for these tests.
+    config.text_reader_bin = Some(PathBuf::from(env!("CARGO_BIN_EXE_nextgig")));
     adjust(&mut config);
     let clock = Clock::manual(start_time());
     let state = tokio::task::spawn_blocking({
@@ -309,6 +312,20 @@ impl TestApp {
     pub async fn deliver_mail(&self) -> usize {
         let mailer = Mailer::from_config(&self.state.config).expect("mailer");
         outbox_job::run_once(&self.state, &mailer, "test-worker").await.expect("outbox round")
+    }
+
+    /// Runs the import runner until no import is left to take up (as an instance's background
+    /// job would); returns how many finished.
+    pub async fn run_imports(&self) -> usize {
+        let (_keep, running) = tokio::sync::watch::channel(false);
+        nextgig::jobs::imports::run_once(&self.state, &running).await.expect("import runner round")
+    }
+
+    /// Runs one round of the document text sweep (as an instance's background job would);
+    /// returns how many documents it read.
+    pub async fn read_pending_documents(&self) -> usize {
+        let (_keep, running) = tokio::sync::watch::channel(false);
+        nextgig::jobs::documents::run_once(&self.state, &running).await.expect("document sweep round")
     }
 
     /// Every email written to the mail folder so far.

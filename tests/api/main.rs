@@ -27,6 +27,7 @@ mod jobs;
 mod matrix;
 mod notifications;
 mod outbox;
+mod parsers;
 mod password_reset;
 mod pipeline;
 mod placements;
