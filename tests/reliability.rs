@@ -1,4 +1,4 @@
-//! Process-level reliability (SECURITY.md, promises 10 and 11), against the real binary:
+//! Process-level reliability (SECURITY.md, promises 11, 12 and 14), against the real binary:
 //!
 //! - **kill**: writers add tasks with idempotency keys while the server is killed (`SIGKILL`) at
 //!   random moments and restarted on the same database; every acknowledged write is there once,

@@ -372,7 +372,7 @@ pub async fn middleware(
             .await;
         match saved {
             // A locked, unreachable or full database does not turn a page already made into an
-            // error for the sake of the last-seen time: reads keep working (SECURITY.md, promise 11).
+            // error for the sake of the last-seen time: reads keep working (SECURITY.md, promise 12).
             Err(e) if best_effort => {
                 tracing::warn!(error = %e, "the session's last-seen time was not saved");
             }

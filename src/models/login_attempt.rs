@@ -1,7 +1,7 @@
 //! Sign-in attempts and the throttle built on them. Kept in the database so that every instance
 //! counts the same failures.
 //!
-//! The throttle slows attackers down without locking the owner out (SECURITY.md, "lock-out"):
+//! The throttle slows attackers down without locking the owner out (SECURITY.md, promise 4):
 //!
 //! - From a browser the owner signed in from before (a known browser, by its cookie), only that
 //!   browser's own failures count: 10 in 15 minutes pause that browser, and nothing an attacker

@@ -1,4 +1,4 @@
-//! Retried creates do not duplicate (SECURITY.md, promise 10): a create form carries a random
+//! Retried creates do not duplicate (SECURITY.md, promise 11): a create form carries a random
 //! idempotency key; the same form sent twice — at the same moment, or again after the answer was
 //! lost — makes one record, and both answers lead to it.
 

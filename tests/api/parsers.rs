@@ -1,4 +1,4 @@
-//! Untrusted-file parsers fed decompression bombs (SECURITY.md, "parsers"), against the real
+//! Untrusted-file parsers fed decompression bombs (SECURITY.md, promise 13), against the real
 //! binary: a PDF whose FlateDecode content stream inflates to a gigabyte, nested object streams
 //! (a doubly-compressed object stream, extended by another) inflating to a gigabyte each, and a
 //! PDF of two million tiny objects; .docx files whose deflate entry bombs (declared: refused;

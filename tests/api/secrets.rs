@@ -1,4 +1,4 @@
-//! SECURITY.md's "secrets at rest": the token in a link's path (a password reset, an invitation,
+//! SECURITY.md, promise 9: the token in a link's path (a password reset, an invitation,
 //! a consent, a shortlist, a still-available or unsubscribe link, a calendar feed) never reaches
 //! the audit log, the server's log or an error page, whatever is sent to its route.
 

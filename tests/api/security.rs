@@ -1,4 +1,4 @@
-//! SECURITY.md's catalogue, the parts that walk every form or every route in process: mass
+//! SECURITY.md (promises 6 to 8), the parts that walk every form or every route in process: mass
 //! assignment (every form refuses fields it does not have), XSS (hostile text in every field is
 //! shown as text on every page, in the browser too), SQL (raw SQL only where it belongs; hostile
 //! search and filter parameters answer with the form, never an error, and change nothing).
