@@ -34,6 +34,9 @@ enum Command {
     Serve,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Compute every staff member's dashboard again from the base tables (its read model), then
+    /// exit. Not needed in normal running: dashboards follow every change by themselves.
+    RebuildDashboards,
     /// Create an agency and its first admin account.
     CreateAgency {
         /// The agency's name.
@@ -120,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
         Command::Migrate => migrate(&config),
+        Command::RebuildDashboards => rebuild_dashboards(&config),
         Command::CreateAgency { name, admin_email, admin_name, password_stdin } => {
             create_agency(&config, &name, &admin_email, admin_name.as_deref(), password_stdin)
         }
@@ -170,6 +174,16 @@ fn migrate(config: &Config) -> anyhow::Result<()> {
     let mut conn = target.connect()?;
     db::run_migrations(&mut conn)?;
     println!("Migrations applied to {}.", target.describe());
+    Ok(())
+}
+
+fn rebuild_dashboards(config: &Config) -> anyhow::Result<()> {
+    let target = DatabaseTarget::parse(&config.database_url)?;
+    let mut conn = target.connect()?;
+    db::run_migrations(&mut conn)?;
+    let started = std::time::Instant::now();
+    let kept = crate::models::dashboard::rebuild_all(&mut conn, Clock::system().now())?;
+    println!("Computed {kept} dashboards in {:.1} s ({}).", started.elapsed().as_secs_f64(), target.describe());
     Ok(())
 }
 

@@ -480,6 +480,38 @@ where
     }
 }
 
+/// How long a best-effort write (keeping a computed page) waits for SQLite's write lock.
+const SHORT_BUSY_WAIT_MS: u32 = 50;
+
+/// The connection's SQLite lock wait, shortened for a best-effort write; put it back with
+/// [`ShortBusyWait::restore`]. Nothing to do on PostgreSQL, whose writers do not queue for one
+/// database-wide lock.
+#[derive(Debug)]
+pub struct ShortBusyWait(Option<i64>);
+
+/// Shortens the connection's SQLite lock wait for a best-effort write (see [`ShortBusyWait`]).
+pub fn short_busy_wait(conn: &mut DbConnection) -> Result<ShortBusyWait, DieselError> {
+    let DbConnection::Sqlite(c) = conn else { return Ok(ShortBusyWait(None)) };
+    #[derive(diesel::QueryableByName)]
+    struct Wait {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        timeout: i64,
+    }
+    let was = diesel::RunQueryDsl::get_result::<Wait>(diesel::sql_query("PRAGMA busy_timeout"), c)?.timeout;
+    c.batch_execute(&format!("PRAGMA busy_timeout = {SHORT_BUSY_WAIT_MS}"))?;
+    Ok(ShortBusyWait(Some(was)))
+}
+
+impl ShortBusyWait {
+    /// Puts the connection's lock wait back as it was.
+    pub fn restore(self, conn: &mut DbConnection) -> Result<(), DieselError> {
+        if let (Some(was), DbConnection::Sqlite(c)) = (self.0, conn) {
+            c.batch_execute(&format!("PRAGMA busy_timeout = {was}"))?;
+        }
+        Ok(())
+    }
+}
+
 /// True when `err` is a unique-constraint clash.
 pub fn is_unique_violation(err: &DieselError) -> bool {
     matches!(err, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))

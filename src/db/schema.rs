@@ -59,6 +59,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    dashboard_versions (agency_id, owner_id) {
+        agency_id -> BigInt,
+        owner_id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    dashboards (user_id, team) {
+        user_id -> BigInt,
+        team -> Bool,
+        agency_id -> BigInt,
+        version -> BigInt,
+        time_zone -> Text,
+        computed_at -> Timestamp,
+        valid_until -> Timestamp,
+        body -> Text,
+    }
+}
+
+diesel::table! {
     known_browsers (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -880,6 +901,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     two_factor_challenges,
     login_attempts,
     known_browsers,
+    dashboard_versions,
+    dashboards,
     idempotency_keys,
     setup_tokens,
     invitations,

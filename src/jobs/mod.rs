@@ -2,6 +2,7 @@
 //! documents' text. Each loop takes a database lease (or a claim on each piece of work) before
 //! working, so with several instances on one database each piece of work runs on one at a time.
 
+pub mod dashboards;
 pub mod digest;
 pub mod documents;
 pub mod imports;
@@ -45,6 +46,7 @@ impl Jobs {
         let tasks = vec![
             tokio::spawn(outbox::run(app.clone(), mailer, worker.clone(), every, stopped.clone())),
             tokio::spawn(reminders::run(app.clone(), worker.clone(), sweep(reminders::EVERY), stopped.clone())),
+            tokio::spawn(dashboards::run(app.clone(), worker.clone(), sweep(dashboards::EVERY), stopped.clone())),
             tokio::spawn(digest::run(app.clone(), worker.clone(), sweep(digest::EVERY), stopped.clone())),
             tokio::spawn(pipeline::run(app.clone(), worker.clone(), sweep(pipeline::EVERY), stopped.clone())),
             tokio::spawn(imports::run(app.clone(), sweep(imports::EVERY), stopped.clone())),

@@ -1,15 +1,27 @@
 //! The recruiter's dashboard (`/`): what they owe whom today, most urgent first. Each section is
 //! a count plus its top rows, each from one joined query, so the page runs the same number of
 //! statements however much data the agency has.
+//!
+//! The page reads a read model: each viewer's dashboard as last computed ([`show`]), with the
+//! version of the data it was computed from. Database triggers (migration
+//! `2026-12-13-000003_dashboard_read_model`) bump a version per owner in the same transaction as
+//! every write that changes what that owner's dashboard shows, whatever code path makes the
+//! write; a dashboard behind its version, past the viewer's local midnight, past the moment the
+//! first waiting consent request expires, or older than [`MAX_AGE_MINUTES`], is computed again
+//! from the base tables ([`load`]) when it is next read, and by a sweep for the people signed in
+//! (`jobs::dashboards`). Every time-based rule below changes at a local midnight (thresholds are
+//! whole days in the viewer's zone), except a consent request's expiry, which the first
+//! waiting row gives.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
 use chrono_tz::Tz;
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
-use crate::db::schema::agency_contractors;
+use crate::db::schema::{agency_contractors, dashboard_versions, dashboards};
 use crate::db::sql::{Bind, Sql};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
@@ -25,6 +37,9 @@ pub const EXPIRED_CONSENT_DAYS: i64 = 14;
 pub const STALE_DAYS: i64 = 14;
 /// "Became available" looks back this many days.
 pub const AVAILABLE_DAYS: i64 = 7;
+/// A kept dashboard is computed again once it is this old, whatever else: names and titles shown
+/// on it may lag a rename this long at most.
+pub const MAX_AGE_MINUTES: i64 = 10;
 
 /// Whose work the dashboard shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +60,7 @@ impl View {
 }
 
 /// A section: how many rows in all, and the first few.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section<T> {
     pub count: i64,
     pub rows: Vec<T>,
@@ -64,7 +79,7 @@ impl<T> Section<T> {
 }
 
 /// A submission whose update is overdue or due today.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateRow {
     pub submission_id: i64,
     pub contractor_name: String,
@@ -76,7 +91,7 @@ pub struct UpdateRow {
 }
 
 /// A consent request waiting on the contractor, or expired unanswered.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentRow {
     pub submission_id: i64,
     pub contractor_name: String,
@@ -85,7 +100,7 @@ pub struct ConsentRow {
 }
 
 /// A scheduled interview.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InterviewRow {
     pub submission_id: i64,
     pub contractor_name: String,
@@ -96,14 +111,14 @@ pub struct InterviewRow {
 }
 
 /// A contractor whose contract ends within six weeks.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollingOffRow {
     pub contractor_id: i64,
     pub contractor_name: String,
     /// The placement, when the agency placed them.
     pub placement_id: Option<i64>,
     pub ends_on: NaiveDate,
-    pub extension: &'static str,
+    pub extension: String,
 }
 
 impl RollingOffRow {
@@ -117,7 +132,7 @@ impl RollingOffRow {
 }
 
 /// A contractor record with a date worth showing (available since, decision by, confirmed on).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractorRow {
     pub contractor_id: i64,
     pub contractor_name: String,
@@ -125,7 +140,7 @@ pub struct ContractorRow {
 }
 
 /// An open task due by today.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskRow {
     pub id: i64,
     pub title: String,
@@ -135,7 +150,7 @@ pub struct TaskRow {
 }
 
 /// A shortlist the client has not answered in full after the follow-up time.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShortlistRow {
     pub shortlist_id: i64,
     pub job_title: String,
@@ -145,7 +160,7 @@ pub struct ShortlistRow {
 }
 
 /// Everything the dashboard shows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub updates: Section<UpdateRow>,
     pub consents_waiting: Section<ConsentRow>,
@@ -212,6 +227,229 @@ pub fn load(
         .get_result::<bool>(conn)?;
     }
     Ok(board)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The read model.
+
+impl View {
+    fn is_team(self) -> bool {
+        matches!(self, Self::Team)
+    }
+}
+
+/// The version of the data a view's dashboard shows: the owner's count of changes, or, for the
+/// whole team, the sum over the agency (versions only grow, so an equal sum means no change).
+fn current_version(conn: &mut DbConnection, scope: AgencyScope, view: View) -> Result<i64, AppError> {
+    let agency = dashboard_versions::table.filter(dashboard_versions::agency_id.eq(scope.agency_id()));
+    Ok(match view {
+        View::Mine(owner) => agency
+            .filter(dashboard_versions::owner_id.eq(owner))
+            .select(dashboard_versions::version)
+            .first::<i64>(conn)
+            .optional()?
+            .unwrap_or(0),
+        // One row per owner in the agency (its staff, and 0): summed here, where both
+        // databases give the same integer type.
+        View::Team => agency.select(dashboard_versions::version).load::<i64>(conn)?.iter().sum(),
+    })
+}
+
+/// The dashboard kept for `user` in `view`, if it still holds: computed from the current
+/// version, in the same zone, and not past its validity.
+pub fn kept(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    user: i64,
+    view: View,
+    tz: Tz,
+    now: NaiveDateTime,
+) -> Result<Option<Dashboard>, AppError> {
+    let version = current_version(conn, scope, view)?;
+    let row: Option<(i64, i64, String, NaiveDateTime, String)> = dashboards::table
+        .find((user, view.is_team()))
+        .select((
+            dashboards::agency_id,
+            dashboards::version,
+            dashboards::time_zone,
+            dashboards::valid_until,
+            dashboards::body,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(agency, kept_version, zone, valid_until, body)| {
+        let holds = agency == scope.agency_id() && kept_version == version && zone == tz.name() && now < valid_until;
+        holds.then(|| serde_json::from_str(&body).ok()).flatten()
+    }))
+}
+
+/// Until when a dashboard computed at `now` holds, if nothing it shows changes: the viewer's next
+/// local midnight (every day-based rule), the expiry of the first consent request waiting, and
+/// [`MAX_AGE_MINUTES`] at most.
+fn valid_until(board: &Dashboard, tz: Tz, today: NaiveDate, now: NaiveDateTime) -> NaiveDateTime {
+    let mut until = day_start(tz, today + TimeDelta::days(1)).min(now + TimeDelta::minutes(MAX_AGE_MINUTES));
+    if let Some(first) = board.consents_waiting.rows.first() {
+        until = until.min(first.expires_at);
+    }
+    until
+}
+
+/// The dashboard `user` sees in `view`: the kept one while it holds, else computed from the base
+/// tables and kept (best effort: a database too busy to store it does not hold up the page).
+pub fn show(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    user: i64,
+    view: View,
+    tz: Tz,
+    now: NaiveDateTime,
+) -> Result<Dashboard, AppError> {
+    if let Some(board) = kept(conn, scope, user, view, tz, now)? {
+        return Ok(board);
+    }
+    refresh(conn, scope, user, view, tz, now)
+}
+
+/// Computes `user`'s dashboard in `view` from the base tables and keeps it. The version is read
+/// before the data: a change made while it is computed leaves it behind, to be computed again.
+pub fn refresh(
+    conn: &mut DbConnection,
+    scope: AgencyScope,
+    user: i64,
+    view: View,
+    tz: Tz,
+    now: NaiveDateTime,
+) -> Result<Dashboard, AppError> {
+    let version = current_version(conn, scope, view)?;
+    let board = load(conn, scope, view, tz, now)?;
+    let today = now.and_utc().with_timezone(&tz).date_naive();
+    let kept = Kept {
+        user,
+        team: view.is_team(),
+        agency: scope.agency_id(),
+        version,
+        tz: tz.name(),
+        now,
+        valid_until: valid_until(&board, tz, today, now),
+        body: serde_json::to_string(&board).map_err(AppError::internal)?,
+    };
+    if let Err(e) = store(conn, &kept) {
+        tracing::debug!(error = %e, "the dashboard was not kept");
+    }
+    Ok(board)
+}
+
+/// A computed dashboard, as kept.
+struct Kept<'a> {
+    user: i64,
+    team: bool,
+    agency: i64,
+    version: i64,
+    tz: &'a str,
+    now: NaiveDateTime,
+    valid_until: NaiveDateTime,
+    body: String,
+}
+
+/// Writes a computed dashboard over the one kept. On SQLite it waits a moment at most for the
+/// write lock (a page read must not queue behind writers for the sake of a cache).
+fn store(conn: &mut DbConnection, kept: &Kept<'_>) -> Result<(), AppError> {
+    let short_wait = crate::db::short_busy_wait(conn)?;
+    let written = (|| -> Result<(), AppError> {
+        let row = (
+            dashboards::agency_id.eq(kept.agency),
+            dashboards::version.eq(kept.version),
+            dashboards::time_zone.eq(kept.tz),
+            dashboards::computed_at.eq(kept.now),
+            dashboards::valid_until.eq(kept.valid_until),
+            dashboards::body.eq(&kept.body),
+        );
+        // One statement either way (diesel's upsert is per backend: match on the connection).
+        let insert = diesel::insert_into(dashboards::table).values((
+            dashboards::user_id.eq(kept.user),
+            dashboards::team.eq(kept.team),
+            row,
+        ));
+        match conn {
+            DbConnection::Sqlite(c) => {
+                insert.on_conflict((dashboards::user_id, dashboards::team)).do_update().set(row).execute(c)?
+            }
+            DbConnection::Postgresql(c) => {
+                insert.on_conflict((dashboards::user_id, dashboards::team)).do_update().set(row).execute(c)?
+            }
+        };
+        Ok(())
+    })();
+    short_wait.restore(conn)?;
+    written
+}
+
+/// Whose dashboard a staff member sees, in which view and zone: their agency's scope, their own
+/// view (or the team's, for an admin who asks), their time zone. `None` for anyone else (a
+/// contractor, a disabled or unknown user, a recruiter asking for the team). For the sweep, the
+/// rebuild command and tests, which start from a user rather than a session.
+pub fn viewer(conn: &mut DbConnection, user: i64, team: bool) -> Result<Option<(AgencyScope, View, Tz)>, AppError> {
+    use crate::db::schema::users;
+    let row: Option<(Option<i64>, Option<String>, String)> = users::table
+        .find(user)
+        .filter(users::kind.eq(crate::models::user::KIND_STAFF))
+        .filter(users::disabled_at.is_null())
+        .select((users::agency_id, users::role, users::time_zone))
+        .first(conn)
+        .optional()?;
+    let Some((Some(agency), role, zone)) = row else { return Ok(None) };
+    if team && role.as_deref() != Some("admin") {
+        return Ok(None);
+    }
+    let view = if team { View::Team } else { View::Mine(user) };
+    Ok(Some((AgencyScope::of(agency), view, zone.parse().unwrap_or(Tz::UTC))))
+}
+
+/// Computes again the dashboards of the staff seen since `since` that no longer hold (a change,
+/// a midnight, their age), so that their next page is read as kept; the team view only for
+/// admins who use it. Returns how many were computed.
+pub fn refresh_active(conn: &mut DbConnection, since: NaiveDateTime, now: NaiveDateTime) -> Result<usize, AppError> {
+    use crate::db::schema::sessions;
+    let active: Vec<Option<i64>> = sessions::table
+        .filter(sessions::user_id.is_not_null())
+        .filter(sessions::last_seen_at.gt(since))
+        .select(sessions::user_id)
+        .distinct()
+        .load(conn)?;
+    let teams: Vec<i64> = dashboards::table.filter(dashboards::team.eq(true)).select(dashboards::user_id).load(conn)?;
+    let mut computed = 0;
+    for user in active.into_iter().flatten() {
+        for team in [false, true] {
+            if team && !teams.contains(&user) {
+                continue;
+            }
+            let Some((scope, view, tz)) = viewer(conn, user, team)? else { continue };
+            if kept(conn, scope, user, view, tz, now)?.is_none() {
+                refresh(conn, scope, user, view, tz, now)?;
+                computed += 1;
+            }
+        }
+    }
+    Ok(computed)
+}
+
+/// Computes and keeps every staff member's own dashboard, and the team view for admins (the
+/// `rebuild-dashboards` command, and after a bulk load). Returns how many were kept.
+pub fn rebuild_all(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+    use crate::db::schema::users;
+    diesel::delete(dashboards::table).execute(conn)?;
+    let staff: Vec<i64> =
+        users::table.filter(users::kind.eq(crate::models::user::KIND_STAFF)).select(users::id).load(conn)?;
+    let mut kept = 0;
+    for user in staff {
+        for team in [false, true] {
+            if let Some((scope, view, tz)) = viewer(conn, user, team)? {
+                refresh(conn, scope, user, view, tz, now)?;
+                kept += 1;
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// Open submissions whose next update is due by `today`, most overdue first (the same rule as
@@ -391,7 +629,7 @@ fn sections(
         sql.push(" AND (co.status = 'expired' OR (co.status = 'pending' AND co.expires_at <= ")
             .bind(Bind::Timestamp(now))
             .push(")) AND co.requested_at >= ")
-            .bind(Bind::Timestamp(now - TimeDelta::days(EXPIRED_CONSENT_DAYS)))
+            .bind(Bind::Timestamp(day_start(tz, today - TimeDelta::days(EXPIRED_CONSENT_DAYS))))
             .push(
                 " AND NOT EXISTS (SELECT 1 FROM consents newer \
                  WHERE newer.submission_id = co.submission_id AND newer.id > co.id)",
@@ -487,7 +725,7 @@ fn sections(
         sql.push(" AND x.available_on = ")
             .bind(Bind::Date(available_now_date()))
             .push(" AND x.availability = 'now' AND x.availability_confirmed_at >= ")
-            .bind(Bind::Timestamp(now - TimeDelta::days(AVAILABLE_DAYS)))
+            .bind(Bind::Timestamp(day_start(tz, today - TimeDelta::days(AVAILABLE_DAYS))))
             .push(") ac");
     };
     let competing = |sql: &mut Sql| {
@@ -508,7 +746,7 @@ fn sections(
         owned(sql, "s.owner_id", owner);
         sql.push(" AND ac.id = s.contractor_id AND ac.archived_at IS NULL")
             .push(" AND (ac.availability_confirmed_at IS NULL OR ac.availability_confirmed_at < ")
-            .bind(Bind::Timestamp(now - TimeDelta::days(STALE_DAYS)))
+            .bind(Bind::Timestamp(day_start(tz, today - TimeDelta::days(STALE_DAYS))))
             .push(") GROUP BY ac.id");
     };
     let tasks = |sql: &mut Sql| {
@@ -616,7 +854,7 @@ fn sections(
     // UNION ALL hands each section's rows on in its own order (SQLite and PostgreSQL append the
     // parts as they come; a ROW_NUMBER() to say so made SQLite walk whole indexes in that order).
     let cards: Vec<Card> = sql.load(conn)?;
-    Ok(assemble(cards, updates, tz, today, today_from, now))
+    Ok(assemble(cards, updates, tz, today, today_from))
 }
 
 fn extension_text(stored: Option<&str>) -> &'static str {
@@ -630,7 +868,6 @@ fn assemble(
     tz: Tz,
     today: NaiveDate,
     today_from: NaiveDateTime,
-    now: NaiveDateTime,
 ) -> Dashboard {
     fn section<T>(cards: &[Card], name: &str, row: impl Fn(&Card) -> Option<T>) -> Section<T> {
         let mine = cards.iter().filter(|c| c.section == name);
@@ -669,7 +906,7 @@ fn assemble(
             contractor_name: c.name.clone(),
             placement_id: c.link_id,
             ends_on: c.day?,
-            extension: extension_text(c.label.as_deref()),
+            extension: extension_text(c.label.as_deref()).to_string(),
         })
     };
     let placed = section(&cards, "placed", rolling);
@@ -704,7 +941,11 @@ fn assemble(
         }),
         stale: section(&cards, "stale", |c| {
             let note = match c.at {
-                Some(at) => format!("confirmed {} days ago", (now - at).num_days()),
+                // Calendar days in the viewer's zone, so that the note changes at midnight.
+                Some(at) => {
+                    let on = at.and_utc().with_timezone(&tz).date_naive();
+                    format!("confirmed {} days ago", (today - on).num_days())
+                }
                 None => "never confirmed".to_string(),
             };
             Some(contractor(c, note))

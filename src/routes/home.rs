@@ -59,8 +59,8 @@ pub async fn index(
     let team = can_switch && query.0.view == "team";
     let view = if team { View::Team } else { View::Mine(staff.user.id) };
     let now = app.clock.now();
-    let (scope, tz) = (staff.scope, staff.user.tz());
-    let board = app.db(move |conn| dashboard::load(conn, scope, view, tz, now)).await?;
+    let (scope, tz, user) = (staff.scope, staff.user.tz(), staff.user.id);
+    let board = app.db(move |conn| dashboard::show(conn, scope, user, view, tz, now)).await?;
     pages::html(&HomePage {
         layout: staff.session.layout(Section::Home),
         board,

@@ -12,6 +12,7 @@ mod contractors;
 mod csrf;
 mod csv;
 mod dashboard;
+mod dashboard_model;
 mod database;
 mod datagen;
 mod demo;
