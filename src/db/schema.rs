@@ -237,6 +237,8 @@ diesel::table! {
     agency_contractor_skills (agency_contractor_id, skill_id) {
         agency_contractor_id -> BigInt,
         skill_id -> BigInt,
+        agency_id -> BigInt,
+        record_updated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -236,18 +236,49 @@ fn from_where(sql: &mut Sql, filters: &Filters) {
         }
         text_query(sql, &filters.terms);
     }
-    if !filters.include_archived {
-        sql.push(" AND ac.archived_at IS NULL");
-    }
     // Each skill as the set of its holders (from the skill's index), not a lookup per record:
     // a rare skill then costs its few holders, not a pass over the agency.
     for key in &filters.skill_keys {
+        sql.push(" AND ac.id IN (SELECT k.agency_contractor_id FROM agency_contractor_skills k WHERE k.skill_id = ");
+        skill_id(sql, key);
+        sql.push(" AND k.agency_id = ").bind(Bind::Int(filters.agency_id)).push(")");
+    }
+    other_filters(sql, filters);
+}
+
+/// FROM and WHERE of a search led by its first skill, newest first: the skill's holders in the
+/// agency are read from their own index (`agency_contractor_skills_holders_idx`) in the order the
+/// page shows them, each record looked up by its id, and the walk stops once the page is full.
+/// A popular skill stops after a page; a rare one reads only its few holders.
+fn from_where_by_skill(sql: &mut Sql, filters: &Filters) {
+    let (first, rest) = filters.skill_keys.split_first().expect("a skill leads");
+    sql.push(" FROM agency_contractor_skills lead CROSS JOIN agency_contractors ac WHERE lead.skill_id = ");
+    skill_id(sql, first);
+    sql.push(" AND lead.agency_id = ")
+        .bind(Bind::Int(filters.agency_id))
+        .push(" AND ac.id = lead.agency_contractor_id AND ac.agency_id = ")
+        .bind(Bind::Int(filters.agency_id));
+    // Further skills: a probe of each record's own skills by primary key.
+    for key in rest {
         sql.push(
-            " AND ac.id IN (SELECT k.agency_contractor_id FROM agency_contractor_skills k \
-             WHERE k.skill_id = (SELECT sk.id FROM skills sk WHERE sk.key = ",
-        )
-        .bind(Bind::Text(key.clone()))
-        .push("))");
+            " AND EXISTS (SELECT 1 FROM agency_contractor_skills k WHERE k.agency_contractor_id = ac.id \
+             AND k.skill_id = ",
+        );
+        skill_id(sql, key);
+        sql.push(")");
+    }
+    other_filters(sql, filters);
+}
+
+/// A skill's id from its key (no row: no match).
+fn skill_id(sql: &mut Sql, key: &str) {
+    sql.push("(SELECT sk.id FROM skills sk WHERE sk.key = ").bind(Bind::Text(key.to_string())).push(")");
+}
+
+/// The filters on the record's own columns.
+fn other_filters(sql: &mut Sql, filters: &Filters) {
+    if !filters.include_archived {
+        sql.push(" AND ac.archived_at IS NULL");
     }
     if let Some(date) = filters.available_by {
         sql.push(" AND ac.available_on <= ").bind(Bind::Date(date));
@@ -332,8 +363,17 @@ where
     let mut sql = Sql::new(postgres);
     let texts = !filters.terms.is_empty();
     let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
+    // Newest first with a skill: led by the skill's holders in that order (see
+    // [`from_where_by_skill`]); the cursor and order are the lead row's copies of the record's.
+    let by_skill = sort == Sort::Updated && !texts && !filters.skill_keys.is_empty();
     select_list(&mut sql, filters);
-    from_where(&mut sql, filters);
+    if by_skill {
+        from_where_by_skill(&mut sql, filters);
+    } else {
+        from_where(&mut sql, filters);
+    }
+    let (updated, id) =
+        if by_skill { ("lead.record_updated_at", "lead.agency_contractor_id") } else { ("ac.updated_at", "ac.id") };
     const RATE_KEY: &str = "COALESCE(ac.rate_hourly_minor, 9223372036854775807)";
     let mut offset = 0;
     match (sort, cursor) {
@@ -356,12 +396,16 @@ where
                 .bind(Bind::Int(*id))
                 .push("))");
         }
-        (Sort::Updated, Some(Cursor::Updated(at, id))) => {
-            sql.push(" AND (ac.updated_at < ").bind(Bind::Timestamp(*at));
-            sql.push(" OR (ac.updated_at = ")
+        (Sort::Updated, Some(Cursor::Updated(at, last))) => {
+            sql.push(" AND (").push(updated).push(" < ").bind(Bind::Timestamp(*at));
+            sql.push(" OR (")
+                .push(updated)
+                .push(" = ")
                 .bind(Bind::Timestamp(*at))
-                .push(" AND ac.id < ")
-                .bind(Bind::Int(*id))
+                .push(" AND ")
+                .push(id)
+                .push(" < ")
+                .bind(Bind::Int(*last))
                 .push("))");
         }
         (Sort::Name, Some(Cursor::Name(name, id))) => {
@@ -378,6 +422,7 @@ where
         Sort::Relevance => " ORDER BY rank DESC, ac.id ASC",
         Sort::Availability => " ORDER BY ac.available_on ASC, ac.id ASC",
         Sort::Rate => " ORDER BY COALESCE(ac.rate_hourly_minor, 9223372036854775807) ASC, ac.id ASC",
+        Sort::Updated if by_skill => " ORDER BY lead.record_updated_at DESC, lead.agency_contractor_id DESC",
         Sort::Updated => " ORDER BY ac.updated_at DESC, ac.id DESC",
         Sort::Name => " ORDER BY lower(ac.name) ASC, ac.id ASC",
     });

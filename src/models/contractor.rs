@@ -1186,8 +1186,6 @@ pub const REMOTE_FILTERS: &[(&str, &str)] =
 pub const MAX_SEARCH_SKILLS: usize = 20;
 /// Rows per page of search results.
 pub const PAGE_SIZE: i64 = 50;
-/// Counts stop at this many matches.
-pub const COUNT_CAP: i64 = 1_000;
 
 /// A checked search.
 #[derive(Clone, Debug)]
@@ -1320,13 +1318,15 @@ impl SearchHit {
 #[derive(Clone, Debug)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
-    /// Matches in all, counted up to [`COUNT_CAP`].
-    pub total: i64,
+    /// True when more match than this page shows. Matches are not counted: a count would walk
+    /// every match (the whole agency for a broad search) where the page stops after 51 rows.
+    pub more: bool,
     /// Where the next page starts, if there is one.
     pub next: Option<search::Cursor>,
 }
 
-/// Runs a checked search: one statement for the page (with skills), one for the bounded count.
+/// Runs a checked search: one statement for the page (with skills), which reads one row past the
+/// page to know whether there is more.
 pub fn search(conn: &mut DbConnection, query: &Search) -> Result<SearchResults, AppError> {
     let mut hits: Vec<SearchHit> =
         search::search_contractors(conn, &query.filters, query.sort, query.cursor.as_ref(), PAGE_SIZE + 1)?;
@@ -1353,6 +1353,5 @@ pub fn search(conn: &mut DbConnection, query: &Search) -> Result<SearchResults, 
             search::Sort::Name => search::Cursor::Name(last.name_key.clone(), c.id),
         }
     });
-    let total = search::count_contractors(conn, &query.filters, COUNT_CAP)?;
-    Ok(SearchResults { hits, total, next })
+    Ok(SearchResults { hits, more, next })
 }

@@ -83,9 +83,15 @@ impl SearchPage {
 
     fn total_text(&self) -> String {
         match &self.results {
-            Some(r) if r.total >= contractor::COUNT_CAP => format!("{}+ contractors", contractor::COUNT_CAP),
-            Some(r) if r.total == 1 => "1 contractor".into(),
-            Some(r) => format!("{} contractors", r.total),
+            // "50+": matches are not counted (see `SearchResults::more`).
+            Some(r) => {
+                let more = if self.form.after.is_empty() { "" } else { " more" };
+                match (r.hits.len(), r.more) {
+                    (n, true) => format!("{n}+{more} contractors"),
+                    (1, false) => format!("1{more} contractor"),
+                    (n, false) => format!("{n}{more} contractors"),
+                }
+            }
             None => String::new(),
         }
     }

@@ -49,10 +49,10 @@ const AGENCY_SIZED: &[&str] = &[
 /// Plans known to walk an agency, each with the reason it is still allowed: (page, what the
 /// plan says). Every entry is a debt to pay, not a design.
 const KNOWN: &[(&str, &str)] = &[
-    // Searches filtered by a skill or a place walk the agency in date order until a page is
-    // full; a broad filter stops early, a rare one reads the agency (issue 18, point 4).
-    ("/contractors?", "agency_contractors_agency_updated_idx (agency_id=?)"),
-    ("/contractors?", "agency_contractors_owner_idx (agency_id=?)"),
+    // A search by place alone (no skill, no words) walks the agency newest first until a page is
+    // full: a part of a place name has no index. A common place stops after a page; a rare one
+    // reads the agency's records.
+    ("/contractors?location=", "agency_contractors_agency_updated_idx (agency_id=?)"),
     // The team's overdue tasks on the admin's dashboard: every open task of the agency due by
     // today (the dashboard read model replaces this section; issue 18, point 3).
     ("/?view=team", "tasks_client_idx (agency_id=?)"),

@@ -202,7 +202,11 @@ async fn paging_returns_every_match_exactly_once_in_every_order() {
         assert_eq!(seen.len(), 125, "{sort}: every row once");
         assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 125, "{sort}: no repeats");
     }
-    assert!(rita.get("/contractors").await.text.contains("125 contractors"));
+    // Matches are not counted: a full page says there are more, the last page how many it holds.
+    let first = rita.get("/contractors").await;
+    assert_eq!(first.texts("p.lead"), ["50+ contractors."]);
+    let last = rita.get(&format!("/contractors?sort=name&after={}", "n:0:zzzz")).await;
+    assert!(!last.text.contains("50+"), "{:?}", last.texts("p.lead"));
 }
 
 #[tokio::test]
@@ -251,4 +255,123 @@ async fn the_search_page_runs_the_same_statements_however_many_records_exist() {
     rita.get(path).await;
     assert_eq!(app.statements_for(&rita, path).await, few);
     assert!(few <= 4, "search runs {few} statements");
+}
+
+/// Record ids in the result table, in order.
+fn ids(page: &Page) -> Vec<i64> {
+    let html = page.html();
+    let selector = scraper::Selector::parse(".results-table tbody tr td:first-child a.strong").unwrap();
+    html.select(&selector)
+        .filter_map(|a| a.value().attr("href")?.trim_start_matches("/contractors/").parse().ok())
+        .collect()
+}
+
+/// Every page of a search, following "Next".
+async fn all_pages(client: &TestClient, first: &str) -> Vec<i64> {
+    let mut found = Vec::new();
+    let mut url = first.to_string();
+    for _ in 0..200 {
+        let page = client.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        found.extend(ids(&page));
+        let next = page
+            .html()
+            .select(&scraper::Selector::parse("a[rel=next]").unwrap())
+            .next()
+            .map(|a| a.value().attr("href").unwrap_or_default().replace("&amp;", "&"));
+        match next {
+            Some(next) => url = next,
+            None => return found,
+        }
+    }
+    panic!("paging never ends: {first}");
+}
+
+#[tokio::test]
+async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_corpus() {
+    use diesel::prelude::*;
+    use nextgig::db::schema::{agency_contractor_skills as k, agency_contractors as ac, skills, users};
+    let app = spawn_app().await;
+    let (config, clock) = (app.state.config.clone(), app.clock.clone());
+    let profile = nextgig::datagen::Profile::named("tiny").unwrap();
+    let generated = tokio::task::spawn_blocking(move || nextgig::datagen::generate(&config, &clock, profile, 3, true))
+        .await
+        .unwrap()
+        .expect("datagen runs");
+    let recruiter = generated.account("recruiter").unwrap().email.clone();
+    let client = app.client();
+    assert_eq!(client.sign_in(&recruiter, &generated.password).await.status, StatusCode::SEE_OTHER);
+    // Every record of the recruiter's agency with what the filters read, and each skill's holders.
+    let (records, holders, popular) = app
+        .with_db(move |conn| {
+            let agency: i64 = users::table
+                .filter(users::email.eq(&recruiter))
+                .select(users::agency_id.assume_not_null())
+                .first(conn)
+                .unwrap();
+            let records: Vec<(
+                i64,
+                chrono::NaiveDateTime,
+                Option<chrono::NaiveDateTime>,
+                chrono::NaiveDate,
+                Option<i64>,
+            )> = ac::table
+                .filter(ac::agency_id.eq(agency))
+                .select((ac::id, ac::updated_at, ac::archived_at, ac::available_on, ac::rate_hourly_minor))
+                .load(conn)
+                .unwrap();
+            let holders: Vec<(String, i64)> = k::table
+                .inner_join(skills::table)
+                .inner_join(ac::table)
+                .filter(ac::agency_id.eq(agency))
+                .select((skills::key, k::agency_contractor_id))
+                .load(conn)
+                .unwrap();
+            let mut by_skill: std::collections::BTreeMap<String, usize> = Default::default();
+            for (key, _) in &holders {
+                *by_skill.entry(key.clone()).or_default() += 1;
+            }
+            let mut popular: Vec<(usize, String)> = by_skill.into_iter().map(|(k, n)| (n, k)).collect();
+            popular.sort();
+            (records, holders, popular)
+        })
+        .await;
+    let has = |skill: &str, id: i64| holders.iter().any(|(k, h)| k == skill && *h == id);
+    // The most and least held skills, one in the middle, and pairs of them.
+    let (rare, middle, common) =
+        (popular[0].1.clone(), popular[popular.len() / 2].1.clone(), popular[popular.len() - 1].1.clone());
+    let cases: Vec<(Vec<&str>, Option<&str>, Option<i64>)> = vec![
+        (vec![&common], None, None),
+        (vec![&middle], None, None),
+        (vec![&rare], None, None),
+        (vec![&common, &middle], None, None),
+        (vec![&middle, &common], Some("2027-01-31"), None),
+        (vec![&common], Some("2026-12-31"), Some(90)),
+        (vec![&rare, &common], None, Some(120)),
+    ];
+    for (skills_wanted, available_by, max_rate) in cases {
+        let mut query: Vec<(String, String)> =
+            skills_wanted.iter().map(|s| ("skill".to_string(), s.to_string())).collect();
+        if let Some(date) = available_by {
+            query.push(("available_by".into(), date.into()));
+        }
+        if let Some(rate) = max_rate {
+            query.extend([("max_rate".into(), rate.to_string()), ("rate_unit".into(), "hour".into())]);
+        }
+        let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&query).finish();
+        let shown = all_pages(&client, &format!("/contractors?{encoded}")).await;
+        let mut expected: Vec<&(i64, chrono::NaiveDateTime, _, chrono::NaiveDate, Option<i64>)> = records
+            .iter()
+            .filter(|(id, _, archived, on, rate)| {
+                archived.is_none()
+                    && skills_wanted.iter().all(|s| has(s, *id))
+                    && available_by.is_none_or(|d| on.to_string().as_str() <= d)
+                    && max_rate.is_none_or(|m| rate.is_some_and(|r| r <= m * 100))
+            })
+            .collect();
+        expected.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
+        let expected: Vec<i64> = expected.into_iter().map(|r| r.0).collect();
+        assert!(!expected.is_empty() || skills_wanted.contains(&rare.as_str()), "{encoded} matches someone");
+        assert_eq!(shown, expected, "{encoded}: every match once, newest first");
+    }
 }
