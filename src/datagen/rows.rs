@@ -13,14 +13,16 @@ use crate::db::schema::{
     hotlists, interviews, job_skills, jobs, offers, placements, representations, submission_events, submissions, tasks,
     users,
 };
-use crate::db::search;
 use crate::demo::contractors::{Planned, Taken, plan};
-use crate::demo::random::{DemoRng, ascii_slug, between, chance, pick, rng_for, some_time_before, weighted, zipf};
+use crate::demo::random::{
+    DemoRng, ascii_slug, between, chance, normal, pick, rng_for, shuffle, some_time_before, weighted, zipf,
+};
 use crate::demo::words::{COMMON_SKILLS, COMPANIES, CONTACT_TITLES, PLACES, ROLES, TEAMS};
 use crate::models::agency::AgencyScope;
 use crate::models::contractor::Contractor;
 use crate::models::skill::{self, Skill};
 use crate::models::stage::{self, Stage};
+use crate::models::submission::CLOSE_REASONS;
 use crate::models::user::{KIND_CONTRACTOR, NewStaff, Role, User};
 use crate::models::{profile, setup};
 
@@ -76,6 +78,7 @@ pub(super) fn load(
     seed: u64,
     hash: &str,
     now: NaiveDateTime,
+    after_bulk: impl FnOnce(&mut DbConnection, &mut Progress) -> anyhow::Result<()>,
 ) -> anyhow::Result<Vec<Account>> {
     let today = now.date();
     let stream = |part: &str| rng_for(seed, &format!("datagen:{part}"));
@@ -153,6 +156,7 @@ pub(super) fn load(
     })?;
 
     let locations = locations();
+    let kept = skill_keep(&mut stream("skills"), now);
     progress.table("agency_contractors", |count| {
         for desk in &mut desks {
             let mut rng = stream(&format!("{}:contractors", desk.n));
@@ -164,7 +168,7 @@ pub(super) fn load(
                 let mut planned = Vec::with_capacity(size);
                 for _ in 0..size {
                     let mut person = plan(&mut rng, now, &mut taken, &["example.com", "example.net", "example.org"]);
-                    reshape(&mut rng, &mut person, &locations, now);
+                    reshape(&mut rng, &mut person, &locations, &kept, now);
                     person.input.owner_id =
                         person.owner.map(|o| desk.staff[o % desk.staff.len()].to_string()).unwrap_or_default();
                     let valid = person
@@ -231,13 +235,17 @@ pub(super) fn load(
                             })
                             .collect();
                         let ids = bulk_insert_ids!(&mut *conn, c::table, &values, c::id);
+                        // Each skill row carries its record's agency and last update (what the
+                        // skill_holders triggers would copy; they are off during the load).
                         let mut skill_rows = Vec::new();
-                        for (id, (_, valid)) in ids.iter().zip(batch) {
+                        for (id, (person, valid)) in ids.iter().zip(batch) {
                             for (key, _) in &valid.skills {
                                 let skill_id = *skill_ids.get(key).context("a skill missing from the vocabulary")?;
                                 skill_rows.push((
                                     agency_contractor_skills::agency_contractor_id.eq(*id),
                                     agency_contractor_skills::skill_id.eq(skill_id),
+                                    agency_contractor_skills::agency_id.eq(desk.id),
+                                    agency_contractor_skills::record_updated_at.eq(Some(person.updated_at)),
                                 ));
                             }
                         }
@@ -245,28 +253,6 @@ pub(super) fn load(
                             bulk_insert!(&mut *conn, agency_contractor_skills::table, rows);
                         }
                         for (id, (_, valid)) in ids.iter().zip(batch) {
-                            let skills: Vec<&str> = valid.skills.iter().map(|(_, name)| name.as_str()).collect();
-                            let notes = [
-                                valid.notes.as_deref().unwrap_or(""),
-                                &valid.tags.as_deref().unwrap_or("").replace(',', " "),
-                            ]
-                            .join(" ");
-                            search::index_contractor(
-                                conn,
-                                &search::Document {
-                                    id: *id,
-                                    agency_id: desk.id,
-                                    name: &valid.name,
-                                    headline: &[
-                                        valid.headline.as_deref().unwrap_or(""),
-                                        valid.location.as_deref().unwrap_or(""),
-                                    ]
-                                    .join(" "),
-                                    summary: valid.summary.as_deref().unwrap_or(""),
-                                    skills: &skills.join(" "),
-                                    notes: &notes,
-                                },
-                            )?;
                             let hourly = valid.rate_hourly_minor().unwrap_or(7_000);
                             desk.contractors.push(Record {
                                 id: *id,
@@ -445,47 +431,31 @@ pub(super) fn load(
             ("note", "Strong references from the last two clients."),
             ("note", "Prefers outside IR35 roles; open to a day rate."),
         ];
+        const TITLES: &[&str] = &[
+            "Follow up on availability",
+            "Chase CV update",
+            "Call back about the role",
+            "Check references",
+            "Send interview prep",
+        ];
         for desk in &desks {
             let mut rng = stream(&format!("{}:activities", desk.n));
             let total = Profile::share(profile.activities, profile.agencies, desk.n);
-            let mut done = 0;
-            while done < total {
-                let size = CHUNK.min(total - done);
-                let rows: Vec<_> = (0..size)
-                    .map(|_| {
-                        let (kind, body) = *pick(&mut rng, BODIES);
-                        // Weighted to the last 90 days: two in three fall there.
-                        let at = if chance(&mut rng, 0.67) {
-                            some_time_before(&mut rng, now, 0, 90)
-                        } else {
-                            some_time_before(&mut rng, now, 91, 900)
-                        };
-                        let contractor = desk.contractors[zipf_index(&mut rng, desk.contractors.len())].id;
-                        let client = chance(&mut rng, 0.3).then(|| pick(&mut rng, &desk.clients).0);
-                        (
-                            activities::agency_id.eq(desk.id),
-                            activities::kind.eq(kind),
-                            activities::body.eq(body),
-                            activities::author_id.eq(Some(desk.recruiter(&mut rng))),
-                            activities::contractor_id.eq(Some(contractor)),
-                            activities::client_id.eq(client),
-                            activities::occurred_at.eq(at),
-                            activities::created_at.eq(at),
-                        )
-                    })
-                    .collect();
-                tx(conn, |conn| {
-                    for batch in rows.chunks(BATCH * 4) {
-                        bulk_insert!(&mut *conn, activities::table, batch);
-                    }
-                    Ok(())
-                })?;
-                done += size;
-                *count += size;
-            }
+
             // About five tasks due per recruiter per day: open ones from a week ago to two weeks
-            // ahead, and done ones over the last three months.
-            let mut rows = Vec::new();
+            // ahead, and done ones over the last three months. Most are follow-ups set from the
+            // activity form, so they hang off the activity that created them (as the form links
+            // them); the rest were added on their own.
+            struct PlannedTask {
+                title: &'static str,
+                due: chrono::NaiveDate,
+                assignee: i64,
+                contractor: i64,
+                done_at: Option<NaiveDateTime>,
+                created: NaiveDateTime,
+                from_activity: Option<(&'static str, &'static str)>,
+            }
+            let mut planned = Vec::new();
             for &assignee in desk.staff.iter().skip(1) {
                 for day in -90i64..=14 {
                     let due = today + TimeDelta::days(day);
@@ -496,40 +466,106 @@ pub(super) fn load(
                         });
                         let contractor = pick(&mut rng, &desk.contractors).id;
                         let created = (due - TimeDelta::days(between(&mut rng, 1, 10)))
-                            .and_hms_opt(9, 0, 0)
+                            .and_hms_opt(between(&mut rng, 9, 16) as u32, 0, 0)
                             .unwrap_or(now)
                             .min(now);
-                        rows.push((
-                            tasks::agency_id.eq(desk.id),
-                            tasks::title.eq(*pick(
-                                &mut rng,
-                                &[
-                                    "Follow up on availability",
-                                    "Chase CV update",
-                                    "Call back about the role",
-                                    "Check references",
-                                    "Send interview prep",
-                                ],
-                            )),
-                            tasks::due_on.eq(due),
-                            tasks::assignee_id.eq(assignee),
-                            tasks::created_by.eq(Some(assignee)),
-                            tasks::contractor_id.eq(Some(contractor)),
-                            tasks::done_at.eq(done_at),
-                            tasks::done_by.eq(done_at.map(|_| assignee)),
-                            tasks::created_at.eq(created),
-                            tasks::updated_at.eq(done_at.unwrap_or(created)),
-                        ));
+                        let from_activity = chance(&mut rng, FOLLOW_UP_SHARE).then(|| *pick(&mut rng, &BODIES[..5]));
+                        let title: &&str = pick(&mut rng, TITLES);
+                        planned.push(PlannedTask { title, due, assignee, contractor, done_at, created, from_activity });
                     }
                 }
             }
-            tx(conn, |conn| {
-                for batch in rows.chunks(BATCH * 4) {
-                    bulk_insert!(&mut *conn, tasks::table, batch);
+            let linked = planned.iter().filter(|t| t.from_activity.is_some()).count();
+            anyhow::ensure!(linked <= total, "{total} activities are fewer than the {linked} follow-ups need");
+            for chunk in planned.chunks(CHUNK) {
+                tx(conn, |conn| {
+                    for batch in chunk.chunks(BATCH) {
+                        let sources: Vec<_> = batch
+                            .iter()
+                            .filter(|t| t.from_activity.is_some())
+                            .map(|t| {
+                                let (kind, body) = t.from_activity.unwrap_or(BODIES[0]);
+                                (
+                                    activities::agency_id.eq(desk.id),
+                                    activities::kind.eq(kind),
+                                    activities::body.eq(body),
+                                    activities::author_id.eq(Some(t.assignee)),
+                                    activities::contractor_id.eq(Some(t.contractor)),
+                                    activities::occurred_at.eq(t.created),
+                                    activities::created_at.eq(t.created),
+                                )
+                            })
+                            .collect();
+                        let mut ids = if sources.is_empty() {
+                            Vec::new()
+                        } else {
+                            bulk_insert_ids!(&mut *conn, activities::table, &sources, activities::id)
+                        }
+                        .into_iter();
+                        *count += ids.len();
+                        let rows: Vec<_> = batch
+                            .iter()
+                            .map(|t| {
+                                let activity = if t.from_activity.is_some() { ids.next() } else { None };
+                                (
+                                    tasks::agency_id.eq(desk.id),
+                                    tasks::title.eq(t.title),
+                                    tasks::due_on.eq(t.due),
+                                    tasks::assignee_id.eq(t.assignee),
+                                    tasks::created_by.eq(Some(t.assignee)),
+                                    tasks::contractor_id.eq(Some(t.contractor)),
+                                    tasks::activity_id.eq(activity),
+                                    tasks::done_at.eq(t.done_at),
+                                    tasks::done_by.eq(t.done_at.map(|_| t.assignee)),
+                                    tasks::created_at.eq(t.created),
+                                    tasks::updated_at.eq(t.done_at.unwrap_or(t.created)),
+                                )
+                            })
+                            .collect();
+                        bulk_insert!(&mut *conn, tasks::table, &rows);
+                        *count += rows.len();
+                    }
+                    Ok(())
+                })?;
+            }
+
+            // The rest of the activities, contractor by contractor: how many each has is skewed
+            // (log-normal) but bounded, as a real book is: most have a handful, a few busy ones
+            // a few hundred, none more than ACTIVITIES_CAP.
+            let per_contractor = activity_counts(&mut rng, desk.contractors.len(), total - linked);
+            let mut rows = Vec::with_capacity(CHUNK);
+            for (k, (record, &n)) in desk.contractors.iter().zip(&per_contractor).enumerate() {
+                for _ in 0..n {
+                    let (kind, body) = *pick(&mut rng, BODIES);
+                    // Weighted to the last 90 days: two in three fall there.
+                    let at = if chance(&mut rng, 0.67) {
+                        some_time_before(&mut rng, now, 0, 90)
+                    } else {
+                        some_time_before(&mut rng, now, 91, 900)
+                    };
+                    let client = chance(&mut rng, 0.3).then(|| pick(&mut rng, &desk.clients).0);
+                    rows.push((
+                        activities::agency_id.eq(desk.id),
+                        activities::kind.eq(kind),
+                        activities::body.eq(body),
+                        activities::author_id.eq(Some(desk.recruiter(&mut rng))),
+                        activities::contractor_id.eq(Some(record.id)),
+                        activities::client_id.eq(client),
+                        activities::occurred_at.eq(at),
+                        activities::created_at.eq(at),
+                    ));
                 }
-                Ok(())
-            })?;
-            *count += rows.len();
+                if rows.len() >= CHUNK || k + 1 == per_contractor.len() {
+                    tx(conn, |conn| {
+                        for batch in rows.chunks(BATCH * 4) {
+                            bulk_insert!(&mut *conn, activities::table, batch);
+                        }
+                        Ok(())
+                    })?;
+                    *count += rows.len();
+                    rows.clear();
+                }
+            }
         }
         Ok(())
     })?;
@@ -544,75 +580,165 @@ pub(super) fn load(
             let with_email: Vec<usize> =
                 (0..desk.contractors.len()).filter(|&i| desk.contractors[i].email.is_some()).collect();
             let open_jobs: Vec<usize> = (0..desk.jobs.len()).filter(|&i| desk.jobs[i].open).collect();
+            let other_jobs: Vec<usize> = (0..desk.jobs.len()).filter(|&i| !desk.jobs[i].open).collect();
+            let recruiters: Vec<i64> =
+                if desk.staff.len() == 1 { desk.staff.clone() } else { desk.staff[1..].to_vec() };
             let mut pairs = HashSet::new();
-            let mut planned = Vec::with_capacity(total);
-            let mut tries = 0;
-            while planned.len() < total && tries < total * 20 {
-                tries += 1;
-                let k = planned.len();
-                let category = if k < placed_total {
-                    "placed"
-                } else {
-                    weighted(
+            let mut planned: Vec<Sub> = Vec::with_capacity(total);
+            let mut contractor_for = |rng: &mut DemoRng, job: usize| -> usize {
+                loop {
+                    let contractor = with_email[between(rng, 0, with_email.len() as i64 - 1) as usize];
+                    if pairs.insert((job, contractor)) {
+                        return contractor;
+                    }
+                }
+            };
+
+            // The open book: every open job has a few live submissions (more when there are few
+            // open jobs per recruiter), shared out so each recruiter holds 20–80.
+            let per_job: Vec<usize> = {
+                let centre = (OPEN_PER_RECRUITER * recruiters.len() as f64 / open_jobs.len().max(1) as f64)
+                    .clamp(OPEN_PER_JOB.0 as f64, OPEN_PER_JOB.1 as f64);
+                let high = ((2.0 * centre).round() as i64 - OPEN_PER_JOB.0 as i64)
+                    .clamp(OPEN_PER_JOB.0 as i64, OPEN_PER_JOB.1 as i64);
+                open_jobs.iter().map(|_| between(&mut rng, OPEN_PER_JOB.0 as i64, high) as usize).collect()
+            };
+            let open_total: usize = per_job.iter().sum::<usize>().min(total.saturating_sub(placed_total));
+            let mut owners = open_owners(&mut rng, &recruiters, open_total);
+            let mut overdue: HashMap<i64, i64> =
+                recruiters.iter().map(|&r| (r, between(&mut rng, OVERDUE.0, OVERDUE.1))).collect();
+            'open: for (&job, &n) in open_jobs.iter().zip(&per_job) {
+                for _ in 0..n {
+                    let Some(owner) = owners.pop() else { break 'open };
+                    let category = weighted(
                         &mut rng,
-                        &[
-                            ("sourced", 22),
-                            ("consent", 8),
-                            ("submitted", 18),
-                            ("interview", 10),
-                            ("offer", 3),
-                            ("closed", 39),
-                        ],
+                        &[("sourced", 30), ("consent", 10), ("submitted", 30), ("interview", 20), ("offer", 10)],
                         |(_, w)| *w,
                     )
-                    .0
-                };
-                let live = !matches!(category, "placed" | "closed");
-                let job = if live && !open_jobs.is_empty() && chance(&mut rng, 0.8) {
-                    *pick(&mut rng, &open_jobs)
-                } else {
-                    between(&mut rng, 0, desk.jobs.len() as i64 - 1) as usize
-                };
-                let contractor = with_email[between(&mut rng, 0, with_email.len() as i64 - 1) as usize];
-                if !pairs.insert((job, contractor)) {
-                    continue;
+                    .0;
+                    let follow_up = desk.stages[category].follow_up_days;
+                    let late = overdue.get_mut(&owner).is_some_and(|left| {
+                        *left -= 1;
+                        *left >= 0
+                    });
+                    // The stage was entered so that its next update is due ahead (on time) or
+                    // has passed (overdue).
+                    let mut back = if late {
+                        i64::from(follow_up) + between(&mut rng, 2, 12)
+                    } else {
+                        between(&mut rng, 0, i64::from(follow_up) - 1)
+                    };
+                    let mut due = stage::add_business_days(today - TimeDelta::days(back), follow_up);
+                    while late && due >= today {
+                        back += 3;
+                        due = stage::add_business_days(today - TimeDelta::days(back), follow_up);
+                    }
+                    let entered = (today - TimeDelta::days(back))
+                        .and_hms_opt(between(&mut rng, 8, 18) as u32, between(&mut rng, 0, 59) as u32, 0)
+                        .unwrap_or(now)
+                        .min(now);
+                    let created = entered - TimeDelta::days(between(&mut rng, 0, 20));
+                    let contractor = contractor_for(&mut rng, job);
+                    planned.push(Sub {
+                        job,
+                        contractor,
+                        category,
+                        owner,
+                        created,
+                        entered,
+                        due: Some(due),
+                        closed: None,
+                        placement: None,
+                    });
                 }
-                let created = if live {
+            }
+
+            // Placements, on jobs no longer open: active ones keep their submission open on the
+            // Placed stage (an update due ahead); ended ones closed it when the contract ended.
+            for k in 0..placed_total {
+                let job = *pick(&mut rng, if other_jobs.is_empty() { &open_jobs } else { &other_jobs });
+                let active = k < active_total;
+                // Active ones end within the next nine months (some within six weeks: rolling
+                // off); the rest ended in the past.
+                let end = if active {
+                    today
+                        + TimeDelta::days(if chance(&mut rng, 0.3) {
+                            between(&mut rng, 1, 42)
+                        } else {
+                            between(&mut rng, 43, 270)
+                        })
+                } else {
+                    today - TimeDelta::days(between(&mut rng, 1, 700))
+                };
+                let start = end - TimeDelta::days(180);
+                let entered = (start - TimeDelta::days(between(&mut rng, 7, 21)))
+                    .and_hms_opt(between(&mut rng, 8, 18) as u32, 0, 0)
+                    .unwrap_or(now)
+                    .min(now);
+                let created = entered - TimeDelta::days(between(&mut rng, 10, 40));
+                let contractor = contractor_for(&mut rng, job);
+                planned.push(Sub {
+                    job,
+                    contractor,
+                    category: "placed",
+                    owner: desk.jobs[job].owner,
+                    created,
+                    entered,
+                    due: active.then(|| today + TimeDelta::days(between(&mut rng, 1, 14))),
+                    closed: (!active).then(|| (end.and_hms_opt(18, 0, 0).unwrap_or(now).min(now), None)),
+                    placement: Some((start, end, if active { "active" } else { "ended" })),
+                });
+            }
+
+            // The rest of the history: closed, with the reasons recruiters give. Most were on
+            // jobs that have since closed; some were turned down for jobs still open.
+            while planned.len() < total {
+                let on_open = !open_jobs.is_empty() && (other_jobs.is_empty() || chance(&mut rng, 0.15));
+                let job = *pick(&mut rng, if on_open { &open_jobs } else { &other_jobs });
+                let created = if on_open {
                     some_time_before(&mut rng, now, 1, 60)
                 } else {
                     some_time_before(&mut rng, now, 60, 800)
                 };
-                let entered = (created + TimeDelta::days(between(&mut rng, 0, 20))).min(now);
-                let reason = *pick(&mut rng, &["client_rejected", "withdrawn", "position_filled"]);
-                planned.push((job, contractor, category, created, entered, reason));
+                let entered = (created + TimeDelta::days(between(&mut rng, 1, 30))).min(now);
+                let reason = weighted(&mut rng, CLOSE_REASONS, |(stored, _)| close_weight(stored)).0;
+                let contractor = contractor_for(&mut rng, job);
+                planned.push(Sub {
+                    job,
+                    contractor,
+                    category: "closed",
+                    owner: if chance(&mut rng, 0.5) { desk.jobs[job].owner } else { *pick(&mut rng, &recruiters) },
+                    created,
+                    entered,
+                    due: None,
+                    closed: Some((entered, Some(reason))),
+                    placement: None,
+                });
             }
-            let mut placed_seen = 0;
+            // Written oldest first, as they were made.
+            planned.sort_by_key(|s| s.created);
             for chunk in planned.chunks(CHUNK) {
                 tx(conn, |conn| {
                     for batch in chunk.chunks(BATCH) {
                         let values: Vec<_> = batch
                             .iter()
-                            .map(|(job, contractor, category, created, entered, reason)| {
-                                let stage = &desk.stages[*category];
-                                let entered = *entered;
-                                let owner = desk.jobs[*job].owner;
-                                let closed = *category == "closed";
+                            .map(|s| {
+                                let stage = &desk.stages[s.category];
                                 (
                                     submissions::agency_id.eq(desk.id),
-                                    submissions::job_id.eq(desk.jobs[*job].id),
-                                    submissions::contractor_id.eq(desk.contractors[*contractor].id),
+                                    submissions::job_id.eq(desk.jobs[s.job].id),
+                                    submissions::contractor_id.eq(desk.contractors[s.contractor].id),
                                     submissions::stage_id.eq(stage.id),
-                                    submissions::owner_id.eq(Some(owner)),
-                                    submissions::stage_entered_at.eq(entered),
-                                    submissions::next_update_due.eq((!closed && *category != "placed")
-                                        .then(|| stage::add_business_days(entered.date(), stage.follow_up_days))),
-                                    submissions::last_event_at.eq(entered),
-                                    submissions::closed_at.eq(closed.then_some(entered)),
-                                    submissions::closed_reason.eq(closed.then_some(*reason)),
+                                    submissions::owner_id.eq(Some(s.owner)),
+                                    submissions::stage_entered_at.eq(s.entered),
+                                    submissions::next_update_due.eq(s.due),
+                                    submissions::last_event_at.eq(s.closed.map_or(s.entered, |(at, _)| at)),
+                                    submissions::closed_at.eq(s.closed.map(|(at, _)| at)),
+                                    submissions::closed_reason.eq(s.closed.and_then(|(_, reason)| reason)),
                                     submissions::version.eq(1),
-                                    submissions::created_by.eq(Some(owner)),
-                                    submissions::created_at.eq(*created),
-                                    submissions::updated_at.eq(entered),
+                                    submissions::created_by.eq(Some(s.owner)),
+                                    submissions::created_at.eq(s.created),
+                                    submissions::updated_at.eq(s.closed.map_or(s.entered, |(at, _)| at)),
                                 )
                             })
                             .collect();
@@ -623,7 +749,9 @@ pub(super) fn load(
                         let mut interview_rows = Vec::new();
                         let mut offer_rows = Vec::new();
                         let mut placement_rows = Vec::new();
-                        for (id, (job, contractor, category, created, entered, _)) in ids.iter().zip(batch) {
+                        for (id, s) in ids.iter().zip(batch) {
+                            let (job, contractor, category, created, entered) =
+                                (&s.job, &s.contractor, &s.category, &s.created, &s.entered);
                             let stage = &desk.stages[*category];
                             let first = &desk.stages["sourced"];
                             let entered = *entered;
@@ -734,23 +862,7 @@ pub(super) fn load(
                                     offers::decided_at.eq((*category != "offer").then(|| entered - TimeDelta::days(1))),
                                 ));
                             }
-                            if *category == "placed" {
-                                let active = placed_seen < active_total;
-                                placed_seen += 1;
-                                // Active ones end within the next nine months (some within six
-                                // weeks: rolling off); the rest ended in the past.
-                                let (start, end, status) = if active {
-                                    let end = today
-                                        + TimeDelta::days(if chance(&mut rng, 0.3) {
-                                            between(&mut rng, 1, 42)
-                                        } else {
-                                            between(&mut rng, 43, 270)
-                                        });
-                                    (end - TimeDelta::days(180), end, "active")
-                                } else {
-                                    let end = today - TimeDelta::days(between(&mut rng, 1, 700));
-                                    (end - TimeDelta::days(180), end, "ended")
-                                };
+                            if let Some((start, end, status)) = s.placement {
                                 let unit = if record.unit == "day" { "day" } else { "hour" };
                                 placement_rows.push((
                                     placements::agency_id.eq(desk.id),
@@ -865,6 +977,8 @@ pub(super) fn load(
         Ok(())
     })?;
 
+    after_bulk(conn, progress)?;
+
     progress.table("users (contractors)", |count| {
         for desk in &desks {
             tx(conn, |conn| {
@@ -929,10 +1043,27 @@ fn locations() -> Vec<String> {
 
 /// Moves a planned record to the benchmark's shapes: 150 locations (busy cities first), 25%
 /// remote, and 20% of availability confirmations stale (older than 30 days, or never).
-fn reshape(rng: &mut DemoRng, person: &mut Planned, locations: &[String], now: NaiveDateTime) {
+fn reshape(
+    rng: &mut DemoRng,
+    person: &mut Planned,
+    locations: &[String],
+    kept: &HashMap<String, f64>,
+    now: NaiveDateTime,
+) {
     person.input.location = locations[zipf(rng, locations.len())].clone();
     person.input.remote =
         if chance(rng, 0.25) { "remote".into() } else { (*pick(rng, &["onsite", "hybrid", "hybrid", "any"])).into() };
+    // Skills thinned to a Zipf curve (see [`skill_keep`]); everyone keeps at least one.
+    let skills: Vec<&str> = person.input.skills.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut thinned: Vec<&str> = skills
+        .iter()
+        .filter(|s| skill::normalize(s).is_none_or(|(key, _)| chance(rng, kept.get(&key).copied().unwrap_or(1.0))))
+        .copied()
+        .collect();
+    if thinned.is_empty() {
+        thinned.extend(skills.first());
+    }
+    person.input.skills = thinned.join(", ");
     person.confirmed_at = match between(rng, 0, 99) {
         0..=59 => Some(some_time_before(rng, now, 0, 14)),
         60..=79 => Some(some_time_before(rng, now, 15, 30)),
@@ -941,8 +1072,122 @@ fn reshape(rng: &mut DemoRng, person: &mut Planned, locations: &[String], now: N
     };
 }
 
-/// A Zipf-leaning index into `len` items (busy records get more activity), spread over the
-/// whole list by a fixed stride so that the busy ones are not all the oldest.
-fn zipf_index(rng: &mut DemoRng, len: usize) -> usize {
-    if chance(rng, 0.5) { (zipf(rng, 1_000) * 7_919) % len } else { between(rng, 0, len as i64 - 1) as usize }
+/// Zipf's law for skills: the skill of rank k (1 = most held) on TOP_SKILL_SHARE / k^SKILL_ZIPF
+/// of the contractors.
+const TOP_SKILL_SHARE: f64 = 0.25;
+/// Records planned to measure how often the demo's lists give each skill.
+const SKILL_SAMPLE: usize = 4_000;
+const SKILL_ZIPF: f64 = 0.8;
+
+/// For each skill key, the chance a mention of it is kept so that its share of contractors
+/// falls on a Zipf curve: the demo's lists, measured on a sample, are much flatter at the top
+/// (SQL on about 40%, Python on 30%…); skills already under their curve keep every mention.
+fn skill_keep(rng: &mut DemoRng, now: NaiveDateTime) -> HashMap<String, f64> {
+    let mut held: HashMap<String, usize> = HashMap::new();
+    let mut taken = Taken::default();
+    for _ in 0..SKILL_SAMPLE {
+        let person = plan(rng, now, &mut taken, &["example.com"]);
+        let keys: HashSet<String> =
+            person.input.skills.split(',').filter_map(|s| skill::normalize(s.trim())).map(|(key, _)| key).collect();
+        for key in keys {
+            *held.entry(key).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(String, usize)> = held.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .enumerate()
+        .map(|(k, (key, n))| {
+            let natural = n as f64 / SKILL_SAMPLE as f64;
+            (key, (TOP_SKILL_SHARE / ((k + 1) as f64).powf(SKILL_ZIPF) / natural).min(1.0))
+        })
+        .collect()
+}
+
+/// A submission as planned: indexes into the desk's jobs and contractors.
+struct Sub {
+    job: usize,
+    contractor: usize,
+    category: &'static str,
+    owner: i64,
+    created: NaiveDateTime,
+    entered: NaiveDateTime,
+    due: Option<chrono::NaiveDate>,
+    /// When it closed, and the close reason (none for a placement that ran its course).
+    closed: Option<(NaiveDateTime, Option<&'static str>)>,
+    /// (start, end, status) of its placement.
+    placement: Option<(chrono::NaiveDate, chrono::NaiveDate, &'static str)>,
+}
+
+/// Open submissions a recruiter aims to hold, the bounds per recruiter, live submissions per
+/// open job, and updates overdue per recruiter.
+const OPEN_PER_RECRUITER: f64 = 40.0;
+const OPEN_BOOK: (f64, f64) = (20.0, 80.0);
+const OPEN_PER_JOB: (usize, usize) = (5, 15);
+const OVERDUE: (i64, i64) = (5, 15);
+
+/// How often each close reason of the app's vocabulary is given ("other" needs a note).
+fn close_weight(stored: &str) -> u32 {
+    match stored {
+        "client_chose_other" => 30,
+        "not_a_fit" => 25,
+        "role_filled" => 12,
+        "role_cancelled" => 6,
+        "rate" => 8,
+        "contractor_withdrew" => 9,
+        "contractor_unavailable" => 6,
+        "consent_declined" => 4,
+        _ => 0,
+    }
+}
+
+/// The owners of `total` open submissions, in random order: every recruiter gets a share near
+/// the average, spread as widely as the bounds of [`OPEN_BOOK`] allow (at most ±40%).
+fn open_owners(rng: &mut DemoRng, recruiters: &[i64], total: usize) -> Vec<i64> {
+    if recruiters.is_empty() || total == 0 {
+        return Vec::new();
+    }
+    let average = total as f64 / recruiters.len() as f64;
+    let spread = (OPEN_BOOK.1 / average - 1.0).min(1.0 - OPEN_BOOK.0 / average).clamp(0.0, 0.4) * 0.9;
+    let weights: Vec<f64> =
+        recruiters.iter().map(|_| 1.0 + spread * (between(rng, -1_000, 1_000) as f64 / 1_000.0)).collect();
+    let sum: f64 = weights.iter().sum();
+    let mut quotas: Vec<usize> = weights.iter().map(|w| (total as f64 * w / sum) as usize).collect();
+    let mut left = total - quotas.iter().sum::<usize>();
+    while left > 0 {
+        let smallest = (0..quotas.len()).min_by_key(|&k| quotas[k]).unwrap_or(0);
+        quotas[smallest] += 1;
+        left -= 1;
+    }
+    let mut owners: Vec<i64> = recruiters.iter().zip(&quotas).flat_map(|(&r, &q)| std::iter::repeat_n(r, q)).collect();
+    shuffle(rng, &mut owners);
+    owners
+}
+
+/// The share of tasks set as follow-ups from the activity form (linked to their activity).
+const FOLLOW_UP_SHARE: f64 = 0.6;
+/// The most activities one contractor gets.
+const ACTIVITIES_CAP: usize = 300;
+
+/// How many activities each of `records` contractors gets, `total` in all: log-normal weights
+/// (σ = 1), capped at [`ACTIVITIES_CAP`], the remainder handed out one by one.
+fn activity_counts(rng: &mut DemoRng, records: usize, total: usize) -> Vec<usize> {
+    if records == 0 {
+        return Vec::new();
+    }
+    let total = total.min(records * ACTIVITIES_CAP);
+    let weights: Vec<f64> = (0..records).map(|_| normal(rng).exp()).collect();
+    let sum: f64 = weights.iter().sum();
+    let mut counts: Vec<usize> =
+        weights.iter().map(|w| ((total as f64 * w / sum) as usize).min(ACTIVITIES_CAP)).collect();
+    let mut left = total - counts.iter().sum::<usize>();
+    while left > 0 {
+        let k = between(rng, 0, records as i64 - 1) as usize;
+        if counts[k] < ACTIVITIES_CAP {
+            counts[k] += 1;
+            left -= 1;
+        }
+    }
+    counts
 }
