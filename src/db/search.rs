@@ -340,10 +340,7 @@ where
     select_list(&mut sql, filters);
     from_where(&mut sql, filters);
     sql.push(" AND ac.id = ").bind(Bind::Int(id));
-    match conn {
-        DbConnection::Sqlite(c) => sql.sqlite().get_result(c).optional(),
-        DbConnection::Postgresql(c) => sql.pg().get_result(c).optional(),
-    }
+    sql.first(conn)
 }
 
 /// A page of matching records as `T` (its fields: every `agency_contractors` column plus
@@ -430,11 +427,20 @@ where
     if offset > 0 {
         sql.push(" OFFSET ").bind(Bind::Int(offset));
     }
+    // The statement's text follows the filters' shape: kept prepared for the common shapes (a few
+    // words, a few skills), prepared afresh beyond them so that no input grows a connection's
+    // statement cache without bound.
+    if filters.terms.len() <= CACHED_SHAPE_ITEMS && filters.skill_keys.len() <= CACHED_SHAPE_ITEMS {
+        return sql.load(conn);
+    }
     match conn {
         DbConnection::Sqlite(c) => sql.sqlite().load(c),
         DbConnection::Postgresql(c) => sql.pg().load(c),
     }
 }
+
+/// Searches with at most this many words and this many skills are kept prepared per connection.
+const CACHED_SHAPE_ITEMS: usize = 3;
 
 #[derive(QueryableByName)]
 struct Count {
