@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::models::agency::AgencyScope;
 use crate::models::audit::{self, Actor, Event};
 use crate::models::conflict::{self, FieldChange, Saved};
+use crate::models::hotlist::HotlistChoice;
 use crate::models::money;
 use crate::models::skill::{self, Skill};
 use crate::models::validation::{self, FieldErrors, MAX_NAME};
@@ -1126,14 +1127,61 @@ pub fn candidates(
         .load(conn)?)
 }
 
-/// Everyone on the agency's staff as (id, name, enabled), by name: owner names and choices.
-pub fn team_members(conn: &mut DbConnection, scope: AgencyScope) -> Result<Vec<(i64, String, bool)>, AppError> {
-    let rows: Vec<(i64, String, Option<NaiveDateTime>)> = users::table
-        .filter(users::agency_id.eq(scope.agency_id()))
-        .order(users::name.asc())
-        .select((users::id, users::name, users::disabled_at))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(id, name, disabled)| (id, name, disabled.is_none())).collect())
+/// A record as its page shows it, with the lists beside it, read in one statement.
+#[derive(Clone, Debug)]
+pub struct RecordWithLists {
+    pub record: Contractor,
+    /// Skill names, sorted.
+    pub skills: Vec<String>,
+    /// The agency's users by name: id, name, and whether they are active.
+    pub team: Vec<(i64, String, bool)>,
+    /// The agency's hotlists by name, each saying whether the record is on it.
+    pub hotlists: Vec<HotlistChoice>,
+    /// The skill vocabulary (`(key, name)`), read only when one of the record's CVs has text.
+    pub vocabulary: Option<Vec<(String, String)>>,
+}
+
+#[derive(QueryableByName)]
+struct RecordWithListsRow {
+    #[diesel(embed)]
+    hit: SearchHit,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    team_json: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    hotlists_json: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    vocabulary_json: Option<String>,
+}
+
+/// A JSON list read by [`find_with_lists`]; absent means empty.
+fn json_list<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Result<Vec<T>, AppError> {
+    json.map_or(Ok(Vec::new()), |json| serde_json::from_str(json).map_err(AppError::internal))
+}
+
+/// A record with its skills, its agency's team and hotlists, and (when a CV has text) the skill
+/// vocabulary: what the contractor page needs besides its timeline, tasks, submissions and
+/// documents, in one statement.
+pub fn find_with_lists(conn: &mut DbConnection, scope: AgencyScope, id: i64) -> Result<RecordWithLists, AppError> {
+    let filters =
+        search::Filters { agency_id: scope.agency_id(), include_archived: true, ..search::Filters::default() };
+    let row: RecordWithListsRow = search::find_contractor_with_lists(conn, &filters, id)?.ok_or(AppError::NotFound)?;
+    let skills = row.hit.skills().into_iter().map(str::to_string).collect();
+    let team: Vec<(i64, String, i64)> = json_list(row.team_json.as_deref())?;
+    let hotlists: Vec<(i64, String, i64, Option<String>)> = json_list(row.hotlists_json.as_deref())?;
+    let vocabulary = match row.vocabulary_json.as_deref() {
+        Some(json) => Some(json_list(Some(json))?),
+        None => None,
+    };
+    Ok(RecordWithLists {
+        record: row.hit.contractor,
+        skills,
+        team: team.into_iter().map(|(id, name, active)| (id, name, active != 0)).collect(),
+        hotlists: hotlists
+            .into_iter()
+            .map(|(id, name, member, note)| HotlistChoice { id, name, member: member != 0, note })
+            .collect(),
+        vocabulary,
+    })
 }
 
 /// A record with its skill names (sorted), in one statement.

@@ -10,7 +10,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::{agency_contractors, documents, skills, users};
+use crate::db::schema::{agency_contractors, documents, users};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::models::agency::AgencyScope;
@@ -373,6 +373,16 @@ fn load_listed(
     agency_record: Option<(i64, i64)>,
     profile: Option<i64>,
 ) -> Result<Vec<Listed>, AppError> {
+    Ok(load_listed_with_cv_texts(conn, agency_record, profile, false)?.into_iter().map(|(d, _)| d).collect())
+}
+
+/// [`load_listed`], each CV with its text when `cv_texts` (the same statement either way).
+fn load_listed_with_cv_texts(
+    conn: &mut DbConnection,
+    agency_record: Option<(i64, i64)>,
+    profile: Option<i64>,
+    cv_texts: bool,
+) -> Result<Vec<(Listed, Option<String>)>, AppError> {
     // One statement: the documents and their uploaders' names. Each side of the OR is a
     // lookup by its own index (a seed term such as `id IS NULL` would make SQLite read them all).
     let query =
@@ -390,11 +400,15 @@ fn load_listed(
         (None, Some(profile)) => query.filter(documents::profile_id.eq(profile)),
         (None, None) => return Ok(Vec::new()),
     };
-    let rows: Vec<(DocumentInfo, Option<String>)> = query
+    let cv_text = diesel::dsl::case_when::<_, _, diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+        documents::kind.eq("cv").and(cv_texts.into_sql::<diesel::sql_types::Bool>()),
+        documents::text_content,
+    );
+    let rows: Vec<(DocumentInfo, Option<String>, Option<String>)> = query
         .order((documents::created_at.desc(), documents::id.desc()))
-        .select((DocumentInfo::as_select(), users::name.nullable()))
+        .select((DocumentInfo::as_select(), users::name.nullable(), cv_text))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(info, uploaded_by)| Listed { info, uploaded_by }).collect())
+    Ok(rows.into_iter().map(|(info, uploaded_by, text)| (Listed { info, uploaded_by }, text)).collect())
 }
 
 /// The documents shown on a record (the agency's own for it and the linked profile's), newest
@@ -502,18 +516,26 @@ impl Panel {
 }
 
 /// The documents section of a record's page; `record_skills` are the skills it already has.
-pub fn panel(conn: &mut DbConnection, record: &Contractor, record_skills: &[String]) -> Result<Panel, AppError> {
-    let mut others = for_record(conn, record)?;
-    let Some(at) = others.iter().position(|d| d.info.kind == "cv") else {
-        return Ok(Panel { others, ..Panel::default() });
+///
+/// One statement: the documents with their CVs' text. `vocabulary` is the skill vocabulary
+/// (`(key, name)`), read with the record when one of its CVs has text.
+pub fn panel(
+    conn: &mut DbConnection,
+    record: &Contractor,
+    record_skills: &[String],
+    vocabulary: Option<&[(String, String)]>,
+) -> Result<Panel, AppError> {
+    let mut listed = load_listed_with_cv_texts(conn, Some((record.agency_id, record.id)), record.profile_id, true)?;
+    let Some(at) = listed.iter().position(|(d, _)| d.info.kind == "cv") else {
+        return Ok(Panel { others: listed.into_iter().map(|(d, _)| d).collect(), ..Panel::default() });
     };
-    let current = others.remove(at);
-    let text: Option<String> = documents::table.find(current.info.id).select(documents::text_content).first(conn)?;
+    let (current, text) = listed.remove(at);
+    let others = listed.into_iter().map(|(d, _)| d).collect();
     let (preview, suggested_skills) = match text {
-        Some(text) => {
-            let vocabulary: Vec<(String, String)> = skills::table.select((skills::key, skills::name)).load(conn)?;
-            (Some(document_text::preview(&text, PREVIEW_CHARS)), suggest_skills(&text, &vocabulary, record_skills))
-        }
+        Some(text) => (
+            Some(document_text::preview(&text, PREVIEW_CHARS)),
+            suggest_skills(&text, vocabulary.unwrap_or_default(), record_skills),
+        ),
         None => (None, Vec::new()),
     };
     Ok(Panel { current_cv: Some(current), others, preview, suggested_skills })

@@ -55,34 +55,6 @@ pub struct HotlistChoice {
     pub note: Option<String>,
 }
 
-/// Every hotlist of the agency, marking those the contractor is on, in one query.
-pub fn for_contractor(
-    conn: &mut DbConnection,
-    scope: AgencyScope,
-    contractor_id: i64,
-) -> Result<Vec<HotlistChoice>, AppError> {
-    let rows: Vec<(i64, String, Option<i64>, Option<String>)> = hotlists::table
-        .left_join(
-            hotlist_members::table.on(hotlist_members::hotlist_id
-                .eq(hotlists::id)
-                .and(hotlist_members::agency_contractor_id.eq(contractor_id))
-                .and(hotlist_members::agency_id.eq(scope.agency_id()))),
-        )
-        .filter(hotlists::agency_id.eq(scope.agency_id()))
-        .order((hotlists::name.asc(), hotlists::id.asc()))
-        .select((
-            hotlists::id,
-            hotlists::name,
-            hotlist_members::agency_contractor_id.nullable(),
-            hotlist_members::note.nullable(),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, member, note)| HotlistChoice { id, name, member: member.is_some(), note })
-        .collect())
-}
-
 /// True when the contractor is on at least one of these hotlists.
 pub fn on_any(hotlists: &[HotlistChoice]) -> bool {
     hotlists.iter().any(|h| h.member)

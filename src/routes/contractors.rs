@@ -14,7 +14,7 @@ use crate::models::contractor::{
     self, Contractor, ContractorInput, CreateOutcome, Duplicate, SearchInput, SearchResults,
 };
 use crate::models::contractor_invitation;
-use crate::models::hotlist::{self, HotlistChoice};
+use crate::models::hotlist::HotlistChoice;
 use crate::models::idempotency::{self, Once};
 use crate::models::submission;
 use crate::models::task::{self, TaskItem};
@@ -298,18 +298,19 @@ struct ShowData {
     documents: crate::models::document::Panel,
 }
 
-/// Everything the contractor page shows: one statement per section.
+/// Everything the contractor page shows: the record with its lists, then one statement per
+/// section (timeline, tasks, submissions, documents).
 fn load_page(conn: &mut crate::db::DbConnection, scope: AgencyScope, id: i64) -> Result<ShowData, AppError> {
-    let (record, skills) = contractor::find_with_skills(conn, scope, id)?;
-    let members = contractor::team_members(conn, scope)?;
+    let found = contractor::find_with_lists(conn, scope, id)?;
+    let (record, skills, members) = (found.record, found.skills, found.team);
     let owner = record.owner_id.and_then(|owner| members.iter().find(|m| m.0 == owner)).map(|m| m.1.clone());
     let team = members.into_iter().filter(|m| m.2).map(|(id, name, _)| (id.to_string(), name)).collect();
     Ok(ShowData {
         activities: activity::for_contractor(conn, scope, id, TIMELINE_LENGTH)?,
         tasks: task::open_for_contractor(conn, scope, id)?,
-        hotlists: hotlist::for_contractor(conn, scope, id)?,
+        hotlists: found.hotlists,
         submissions: submission::for_contractor(conn, scope, id)?,
-        documents: crate::models::document::panel(conn, &record, &skills)?,
+        documents: crate::models::document::panel(conn, &record, &skills, found.vocabulary.as_deref())?,
         record,
         skills,
         owner,

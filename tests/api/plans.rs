@@ -248,7 +248,15 @@ async fn every_statement_of_the_main_pages_reads_by_index() {
         })
         .await;
     let (record, job, submission) = ids;
-    let pages: Vec<(&TestClient, String)> = vec![
+    // The contractor's own submission page: the first one their list links to, if any.
+    let listed = contractor.get("/me/submissions").await;
+    let own = listed
+        .html()
+        .select(&scraper::Selector::parse("a[href^='/me/submissions/']").unwrap())
+        .filter_map(|a| a.value().attr("href"))
+        .find(|href| href.trim_start_matches("/me/submissions/").parse::<i64>().is_ok())
+        .map(str::to_string);
+    let mut pages: Vec<(&TestClient, String)> = vec![
         (&recruiter, "/".into()),
         (&admin, "/?view=team".into()),
         (&recruiter, format!("/contractors/{record}")),
@@ -260,7 +268,12 @@ async fn every_statement_of_the_main_pages_reads_by_index() {
         (&recruiter, "/tasks".into()),
         (&contractor, "/me".into()),
         (&contractor, "/me/submissions".into()),
+        (&contractor, "/me/agencies".into()),
+        (&contractor, "/me/consents".into()),
+        (&contractor, "/me/outside".into()),
+        (&contractor, "/me/documents".into()),
     ];
+    pages.extend(own.map(|own| (&contractor, own)));
     let mut all = Vec::new();
     for analyzed in [false, true] {
         if analyzed {
@@ -291,4 +304,56 @@ async fn every_statement_of_the_main_pages_reads_by_index() {
         }
     }
     assert!(all.is_empty(), "{}", all.join("\n"));
+}
+
+#[tokio::test]
+async fn the_contractor_page_shows_every_panel_in_at_most_six_statements() {
+    let app = spawn_app().await;
+    let generated = generated(&app).await;
+    let account = generated.account("recruiter").unwrap().clone();
+    let recruiter = app.client();
+    assert_eq!(recruiter.sign_in(&account.email, &generated.password).await.status, StatusCode::SEE_OTHER);
+    // A record of the recruiter's agency with something in every panel.
+    let email = account.email.clone();
+    let record: i64 = app
+        .with_db(move |conn| {
+            use diesel::dsl::exists;
+            use nextgig::db::schema::{
+                activities, agency_contractors as ac, hotlist_members, submissions, tasks, users,
+            };
+            let agency: i64 = users::table
+                .filter(users::email.eq(email))
+                .select(users::agency_id.assume_not_null())
+                .first(conn)
+                .unwrap();
+            ac::table
+                .filter(ac::agency_id.eq(agency))
+                .filter(exists(activities::table.filter(activities::contractor_id.eq(ac::id.nullable()))))
+                .filter(exists(
+                    tasks::table.filter(tasks::contractor_id.eq(ac::id.nullable())).filter(tasks::done_at.is_null()),
+                ))
+                .filter(exists(submissions::table.filter(submissions::contractor_id.eq(ac::id))))
+                .filter(exists(hotlist_members::table.filter(hotlist_members::agency_contractor_id.eq(ac::id))))
+                .select(ac::id)
+                .order(ac::id)
+                .first(conn)
+                .expect("the generated data has a record with activities, tasks, submissions and hotlists")
+        })
+        .await;
+    let cv = b"Staff engineer: Kubernetes, Terraform and PostgreSQL for ten years.\n".to_vec();
+    let uploaded = crate::documents::upload(&recruiter, record, "cv", "cv.txt", &cv).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
+    app.read_pending_documents().await;
+    let path = format!("/contractors/{record}");
+    recruiter.get(&path).await;
+
+    let statements = app.statements_for(&recruiter, &path).await;
+    assert!(statements <= 6, "the contractor page runs {statements} statements");
+    let page = recruiter.get(&path).await;
+    assert!(!page.texts("#activity .activity-body").is_empty(), "the timeline");
+    assert!(!page.texts("#tasks .task-title").is_empty(), "the open tasks");
+    assert!(!page.texts(".contractor-hotlists li a").is_empty(), "the hotlists");
+    assert_ne!(page.texts("#submissions-heading .count"), ["0"], "the submissions");
+    assert_eq!(page.texts(".current-cv a"), ["cv.txt"], "the current CV");
+    assert!(page.texts(".cv-text")[0].contains("Terraform"), "its text");
 }

@@ -287,8 +287,8 @@ async fn all_pages(client: &TestClient, first: &str) -> Vec<i64> {
     panic!("paging never ends: {first}");
 }
 
-/// (id, updated_at, archived_at, available_on, rate_hourly_minor) of a record.
-type RecordRow = (i64, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, chrono::NaiveDate, Option<i64>);
+/// A record's id, updated at, archived at, available on and hourly rate (minor units).
+type RecordFacts = (i64, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, chrono::NaiveDate, Option<i64>);
 
 #[tokio::test]
 async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_corpus() {
@@ -312,7 +312,7 @@ async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_cor
                 .select(users::agency_id.assume_not_null())
                 .first(conn)
                 .unwrap();
-            let records: Vec<RecordRow> = ac::table
+            let records: Vec<RecordFacts> = ac::table
                 .filter(ac::agency_id.eq(agency))
                 .select((ac::id, ac::updated_at, ac::archived_at, ac::available_on, ac::rate_hourly_minor))
                 .load(conn)
@@ -366,7 +366,7 @@ async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_cor
                     && max_rate.is_none_or(|m| rate.is_some_and(|r| r <= m * 100))
             })
             .collect();
-        expected.sort_by_key(|b| std::cmp::Reverse((b.1, b.0)));
+        expected.sort_by_key(|r| std::cmp::Reverse((r.1, r.0)));
         let expected: Vec<i64> = expected.into_iter().map(|r| r.0).collect();
         assert!(!expected.is_empty() || skills_wanted.contains(&rare.as_str()), "{encoded} matches someone");
         assert_eq!(shown, expected, "{encoded}: every match once, newest first");
