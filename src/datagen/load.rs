@@ -103,13 +103,16 @@ fn run(conn: &mut DbConnection, sql: &str) -> anyhow::Result<()> {
 /// Drops the bulk tables' secondary indexes (those not backing a primary key or a constraint)
 /// and every trigger, and returns their DDL.
 pub(crate) fn suspend(conn: &mut DbConnection) -> anyhow::Result<Suspended> {
-    let tables = BULK_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    // The table names go in as one bound value (a comma-separated list), not as SQL text.
+    let tables = BULK_TABLES.join(",");
     let (indexes, triggers): (Vec<Ddl>, Vec<Ddl>) = match conn {
         DbConnection::Sqlite(c) => (
-            diesel::sql_query(format!(
+            diesel::sql_query(
                 "SELECT name, 'DROP INDEX \"' || name || '\"' AS \"drop\", sql AS \"create\" FROM sqlite_master \
-                 WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables}) ORDER BY name"
-            ))
+                 WHERE type = 'index' AND sql IS NOT NULL AND instr(',' || ? || ',', ',' || tbl_name || ',') > 0 \
+                 ORDER BY name",
+            )
+            .bind::<diesel::sql_types::Text, _>(&tables)
             .load(c)?,
             diesel::sql_query(
                 "SELECT name, 'DROP TRIGGER \"' || name || '\"' AS \"drop\", sql AS \"create\" FROM sqlite_master \
@@ -118,14 +121,16 @@ pub(crate) fn suspend(conn: &mut DbConnection) -> anyhow::Result<Suspended> {
             .load(c)?,
         ),
         DbConnection::Postgresql(c) => (
-            diesel::sql_query(format!(
+            diesel::sql_query(
                 "SELECT ic.relname::text AS name, 'DROP INDEX ' || quote_ident(ic.relname) AS \"drop\", \
                  pg_get_indexdef(i.indexrelid) AS \"create\" \
                  FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid \
                  JOIN pg_namespace n ON n.oid = tc.relnamespace \
-                 WHERE n.nspname = current_schema() AND tc.relname IN ({tables}) AND NOT i.indisprimary \
-                 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1"
-            ))
+                 WHERE n.nspname = current_schema() AND tc.relname = ANY(string_to_array($1, ',')) \
+                 AND NOT i.indisprimary \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1",
+            )
+            .bind::<diesel::sql_types::Text, _>(&tables)
             .load(c)?,
             diesel::sql_query(
                 "SELECT t.tgname::text AS name, \
