@@ -1,4 +1,4 @@
-//! The benchmark runner's two helpers (`bench/run` calls them; BENCHMARKS.md sets the scenarios):
+//! The benchmark runner's two helpers (`bench/run` calls them; docs/BENCHMARKS.md sets the scenarios):
 //!
 //! - `nextgig bench-plan --out DIR` reads a generated database and writes, per scenario, the URLs
 //!   to rotate through (real ids of the first agency, a corpus of searches from very selective to
@@ -27,7 +27,7 @@ use crate::models::agency::AgencyScope;
 use crate::models::contractor::{self, SearchInput};
 use crate::models::profile;
 
-/// Searches in the corpus (BENCHMARKS.md asks for at least 200).
+/// Searches in the corpus (docs/BENCHMARKS.md asks for at least 200).
 pub const SEARCHES: usize = 240;
 /// Ids sampled per page scenario.
 const SAMPLE: usize = 400;

@@ -60,7 +60,7 @@ enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
     },
-    /// Generate benchmark data (BENCHMARKS.md) into an empty database, and print how to sign in.
+    /// Generate benchmark data (docs/BENCHMARKS.md) into an empty database, and print how to sign in.
     ///
     /// Profiles: tiny (tests), S (small agency), L (large agency), M (many agencies). The same
     /// profile and seed give the same data. Every generated account (an admin, recruiters and a

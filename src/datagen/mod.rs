@@ -1,4 +1,4 @@
-//! `nextgig datagen`: benchmark data (BENCHMARKS.md), written straight into the configured
+//! `nextgig datagen`: benchmark data (docs/BENCHMARKS.md), written straight into the configured
 //! database in big multi-row INSERTs, one transaction per chunk, table by table.
 //!
 //! Everything is drawn from the seed (through the demo's seeded streams and word lists), so a
@@ -27,7 +27,7 @@ use crate::db::{self, DatabaseTarget, DbConnection};
 /// Bumped whenever the same seed would give different data.
 pub const GENERATOR_VERSION: u32 = 2;
 
-/// How much data to make (the profiles table of BENCHMARKS.md; totals over all agencies).
+/// How much data to make (the profiles table of docs/BENCHMARKS.md; totals over all agencies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Profile {
     pub name: &'static str,

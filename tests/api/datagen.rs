@@ -80,7 +80,7 @@ async fn the_tiny_profile_fills_every_table_and_its_accounts_work() {
     near("tasks", app.count("tasks").await, 4 * 105 * 5, 0.1);
     assert_eq!(generated.rows("agency_contractors"), tiny.contractors);
 
-    // The shape of an agency's book (BENCHMARKS.md), as the database holds it. Tiny has 2
+    // The shape of an agency's book (docs/BENCHMARKS.md), as the database holds it. Tiny has 2
     // agencies of 2 recruiters and 10 open jobs each: 5–11 live submissions per open job make
     // about 40 per recruiter, and 4,000 submissions put the open ones at about 4%.
     let today = app.clock.now().date();
