@@ -42,6 +42,22 @@ fn search_url(input: &SearchInput) -> anyhow::Result<String> {
     Ok(serde_html_form::to_string(input)?)
 }
 
+/// The kinds of search in the corpus, in the order [`searches`] cycles through them.
+const KINDS: [&str; 12] = [
+    "one popular skill",
+    "two popular skills, available within a month",
+    "a rare skill",
+    "a skill under a rate",
+    "a skill in a place",
+    "free text: a surname",
+    "free text: a skill word",
+    "a skill, remote, soonest available",
+    "everything at once",
+    "available now, cheapest first",
+    "free text: a word nobody has",
+    "free text: a name prefix",
+];
+
 /// The search corpus: a mix of filters over the agency's real skills, locations and names.
 fn searches(
     rng: &mut DemoRng,
@@ -57,7 +73,7 @@ fn searches(
     let mut out = Vec::with_capacity(SEARCHES);
     while out.len() < SEARCHES {
         let mut input = SearchInput::default();
-        match out.len() % 12 {
+        match out.len() % KINDS.len() {
             // Broad: one popular skill.
             0 => input.skill = vec![pick(rng, popular)],
             // Two popular skills, available within a month.
@@ -286,6 +302,15 @@ pub fn sql(config: &Config, plan: &Path, rounds: usize) -> anyhow::Result<()> {
     slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (ms, line) in slowest.iter().take(8) {
         eprintln!("{ms:8.2} ms  {line}");
+    }
+    // The mean per kind of search (the corpus cycles through [`KINDS`]), to stderr.
+    let mut by_kind = [(0.0, 0usize); KINDS.len()];
+    for (n, ms) in per_search.iter().enumerate() {
+        by_kind[n % KINDS.len()].0 += ms;
+        by_kind[n % KINDS.len()].1 += 1;
+    }
+    for (kind, (total, n)) in KINDS.iter().zip(by_kind) {
+        eprintln!("{:8.2} ms  mean of {n:3}: {kind}", total / n.max(1) as f64);
     }
     let count = samples.len();
     let (p50, p90) = percentiles(samples);

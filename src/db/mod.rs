@@ -340,10 +340,13 @@ impl r2d2::ManageConnection for ConnectionManager {
         // A request waits this long for a lock or a statement, then answers 503 (the pool's own
         // wait for a connection is the same). PostgreSQL's lock wait is a little shorter, so that
         // a lock is reported as a lock ("lock timeout") rather than as a slow statement.
+        // No parallel workers for one request's statement: on a busy server every core is already
+        // answering a request, and a worker adds its start-up to the CPU a statement costs.
         let limits = match &conn {
-            DbConnection::Postgresql(_) => {
-                format!("SET statement_timeout = {ms}; SET lock_timeout = {}", (ms * 4 / 5).max(1))
-            }
+            DbConnection::Postgresql(_) => format!(
+                "SET statement_timeout = {ms}; SET lock_timeout = {}; SET max_parallel_workers_per_gather = 0",
+                (ms * 4 / 5).max(1)
+            ),
             DbConnection::Sqlite(_) => format!(
                 "PRAGMA busy_timeout = {ms}; PRAGMA cache_size = -{SQLITE_CACHE_KIB}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"
             ),

@@ -217,7 +217,7 @@ fn text_query(sql: &mut Sql, terms: &[String]) {
 }
 
 /// FROM and WHERE for the filters.
-fn from_where(sql: &mut Sql, filters: &Filters) {
+fn from_where(sql: &mut Sql, filters: &Filters, hints: Hints) {
     let texts = !filters.terms.is_empty();
     sql.push(" FROM agency_contractors ac");
     if texts {
@@ -243,14 +243,14 @@ fn from_where(sql: &mut Sql, filters: &Filters) {
         skill_id(sql, key);
         sql.push(" AND k.agency_id = ").bind(Bind::Int(filters.agency_id)).push(")");
     }
-    other_filters(sql, filters);
+    other_filters(sql, filters, hints);
 }
 
 /// FROM and WHERE of a search led by its first skill, newest first: the skill's holders in the
 /// agency are read from their own index (`agency_contractor_skills_holders_idx`) in the order the
 /// page shows them, each record looked up by its id, and the walk stops once the page is full.
 /// A popular skill stops after a page; a rare one reads only its few holders.
-fn from_where_by_skill(sql: &mut Sql, filters: &Filters) {
+fn from_where_by_skill(sql: &mut Sql, filters: &Filters, hints: Hints) {
     let (first, rest) = filters.skill_keys.split_first().expect("a skill leads");
     sql.push(" FROM agency_contractor_skills lead CROSS JOIN agency_contractors ac WHERE lead.skill_id = ");
     skill_id(sql, first);
@@ -258,16 +258,102 @@ fn from_where_by_skill(sql: &mut Sql, filters: &Filters) {
         .bind(Bind::Int(filters.agency_id))
         .push(" AND ac.id = lead.agency_contractor_id AND ac.agency_id = ")
         .bind(Bind::Int(filters.agency_id));
-    // Further skills: a probe of each record's own skills by primary key.
+    // Further skills: a probe of each holder's own skills by primary key, made on the lead row
+    // before the record itself is read.
     for key in rest {
         sql.push(
-            " AND EXISTS (SELECT 1 FROM agency_contractor_skills k WHERE k.agency_contractor_id = ac.id \
-             AND k.skill_id = ",
+            " AND EXISTS (SELECT 1 FROM agency_contractor_skills k WHERE k.agency_contractor_id = \
+             lead.agency_contractor_id AND k.skill_id = ",
         );
         skill_id(sql, key);
         sql.push(")");
     }
-    other_filters(sql, filters);
+    other_filters(sql, filters, hints);
+}
+
+/// How a search statement reads its filters, where the best way depends on the data.
+#[derive(Clone, Copy, Debug, Default)]
+struct Hints {
+    /// "Available by" is checked on each record rather than read from its index.
+    availability_as_filter: bool,
+    /// The rate order is sorted after the filters rather than walked in its index.
+    rate_order_sorted: bool,
+}
+
+/// A skill's probe counts at most this many holders (past it, which skill leads matters little).
+const SKILL_PROBE_CAP: i64 = 20_000;
+/// The availability probe counts at most this many records: fewer are cheaper read and sorted
+/// than found on a walk of the rate order.
+const AVAILABILITY_PROBE_CAP: i64 = 500;
+
+#[derive(QueryableByName)]
+struct Probe {
+    #[diesel(sql_type = BigInt)]
+    i: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Chooses how to read a search's filters from a few capped index counts (one statement, only
+/// when there is a choice to make):
+/// - led by skills, the skill with the fewest holders leads (holders of a rare skill, each
+///   checked for the popular one, rather than a walk of the popular one's holders);
+/// - sorted by rate with an "available by" date on SQLite, which keeps no statistics: when at
+///   least [`AVAILABILITY_PROBE_CAP`] records are available by then, the date is a filter on a walk of the
+///   rate order (`agency_contractors_rate_order_idx`) that stops after a page; when fewer are,
+///   those few are read from the availability index and sorted (the planner is told both ways,
+///   as it would otherwise guess from statistics it may not have). PostgreSQL's planner makes the
+///   same choice from its statistics.
+fn plan(conn: &mut DbConnection, filters: &Filters, sort: Sort, by_skill: bool) -> QueryResult<(Filters, Hints)> {
+    let postgres = matches!(conn, DbConnection::Postgresql(_));
+    let skills = by_skill && filters.skill_keys.len() > 1;
+    let availability = !postgres && sort == Sort::Rate && filters.available_by.is_some();
+    let mut filters = filters.clone();
+    if !skills && !availability {
+        return Ok((filters, Hints::default()));
+    }
+    let mut sql = Sql::new(postgres);
+    let mut parts = 0;
+    let mut part = |sql: &mut Sql, i: i64| {
+        if parts > 0 {
+            sql.push(" UNION ALL ");
+        }
+        parts += 1;
+        sql.push("SELECT CAST(").bind(Bind::Int(i)).push(" AS BIGINT) AS i, COUNT(*) AS n FROM (SELECT 1 AS one");
+    };
+    if skills {
+        for (i, key) in filters.skill_keys.iter().enumerate() {
+            part(&mut sql, i as i64);
+            sql.push(" FROM agency_contractor_skills k WHERE k.skill_id = ");
+            skill_id(&mut sql, key);
+            sql.push(" AND k.agency_id = ").bind(Bind::Int(filters.agency_id));
+            sql.push(" LIMIT ").bind(Bind::Int(SKILL_PROBE_CAP)).push(") p");
+        }
+    }
+    if let (true, Some(date)) = (availability, filters.available_by) {
+        part(&mut sql, -1);
+        sql.push(" FROM agency_contractors ac WHERE ac.agency_id = ")
+            .bind(Bind::Int(filters.agency_id))
+            .push(" AND ac.available_on <= ")
+            .bind(Bind::Date(date));
+        sql.push(" LIMIT ").bind(Bind::Int(AVAILABILITY_PROBE_CAP)).push(") p");
+    }
+    let counts: Vec<Probe> = load_search(conn, sql)?;
+    let mut hints = Hints::default();
+    let mut rarest: Option<(i64, usize)> = None;
+    for probe in counts {
+        if probe.i < 0 {
+            hints.availability_as_filter = probe.n >= AVAILABILITY_PROBE_CAP;
+            hints.rate_order_sorted = !hints.availability_as_filter;
+        } else if rarest.is_none_or(|(n, _)| probe.n < n) {
+            rarest = Some((probe.n, probe.i as usize));
+        }
+    }
+    if let Some((_, lead)) = rarest {
+        let key = filters.skill_keys.remove(lead);
+        filters.skill_keys.insert(0, key);
+    }
+    Ok((filters, hints))
 }
 
 /// A skill's id from its key (no row: no match).
@@ -276,12 +362,14 @@ fn skill_id(sql: &mut Sql, key: &str) {
 }
 
 /// The filters on the record's own columns.
-fn other_filters(sql: &mut Sql, filters: &Filters) {
+fn other_filters(sql: &mut Sql, filters: &Filters, hints: Hints) {
     if !filters.include_archived {
         sql.push(" AND ac.archived_at IS NULL");
     }
     if let Some(date) = filters.available_by {
-        sql.push(" AND ac.available_on <= ").bind(Bind::Date(date));
+        // SQLite's unary plus keeps a term off every index (it stays a filter).
+        sql.push(if hints.availability_as_filter { " AND +ac.available_on <= " } else { " AND ac.available_on <= " })
+            .bind(Bind::Date(date));
     }
     if let Some(max) = filters.max_hourly_minor {
         sql.push(" AND ac.rate_hourly_minor <= ").bind(Bind::Int(max));
@@ -318,7 +406,13 @@ fn select_list(sql: &mut Sql, filters: &Filters) {
             sql.push("CAST(0 AS REAL) AS rank");
         }
     }
-    if postgres {
+    sql.push(", CAST(NULL AS BIGINT) AS pool");
+    skill_names(sql);
+}
+
+/// The `skill_names` column: the record's skill names in name order, joined by ", ".
+fn skill_names(sql: &mut Sql) {
+    if sql.postgres {
         sql.push(
             ", (SELECT string_agg(sk.name, ', ' ORDER BY sk.name) FROM agency_contractor_skills k \
              JOIN skills sk ON sk.id = k.skill_id WHERE k.agency_contractor_id = ac.id) AS skill_names",
@@ -331,6 +425,44 @@ fn select_list(sql: &mut Sql, filters: &Filters) {
     }
 }
 
+/// A page of a free-text search in relevance order, ranking only the `among` most recently
+/// added matches (record id order, which both full-text indexes walk without sorting); `pool`
+/// is how many matched, counting at most `among + 1`, so more than `among` says some were left
+/// out. Ranking every match of a common word ("sql" on a quarter of a 500,000-record agency)
+/// scores and sorts each of them; this scores at most `among + 1`.
+fn ranked_page(sql: &mut Sql, filters: &Filters, among: i64, offset: i64, limit: i64) {
+    let postgres = sql.postgres;
+    sql.push("SELECT ac.*, lower(ac.name) AS name_key, ");
+    if postgres {
+        sql.push("CAST(ts_rank(s.document, ");
+        text_query(sql, &filters.terms);
+        sql.push(") AS DOUBLE PRECISION) AS rank");
+    } else {
+        sql.push("c.rank AS rank");
+    }
+    sql.push(", c.pool AS pool");
+    skill_names(sql);
+    sql.push(" FROM (SELECT w.id AS id");
+    if !postgres {
+        sql.push(", w.rank AS rank");
+    }
+    sql.push(", COUNT(*) OVER () AS pool, ROW_NUMBER() OVER (ORDER BY w.id DESC) AS nth FROM (SELECT ac.id AS id");
+    if !postgres {
+        sql.push(", -bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0, 0.2) AS rank");
+    }
+    from_where(sql, filters, Hints::default());
+    sql.push(if postgres { " ORDER BY s.agency_contractor_id DESC" } else { " ORDER BY contractor_search.rowid DESC" });
+    sql.push(" LIMIT ").bind(Bind::Int(among + 1)).push(") w) c JOIN agency_contractors ac ON ac.id = c.id");
+    if postgres {
+        sql.push(" JOIN contractor_search s ON s.agency_contractor_id = c.id");
+    }
+    sql.push(" WHERE c.nth <= ").bind(Bind::Int(among));
+    sql.push(" ORDER BY rank DESC, ac.id ASC LIMIT ").bind(Bind::Int(limit));
+    if offset > 0 {
+        sql.push(" OFFSET ").bind(Bind::Int(offset));
+    }
+}
+
 /// One record (with its skills, as in a search result) if it matches the filters.
 pub fn find_contractor<T>(conn: &mut DbConnection, filters: &Filters, id: i64) -> QueryResult<Option<T>>
 where
@@ -338,7 +470,7 @@ where
 {
     let mut sql = Sql::new(matches!(conn, DbConnection::Postgresql(_)));
     select_list(&mut sql, filters);
-    from_where(&mut sql, filters);
+    from_where(&mut sql, filters, Hints::default());
     sql.push(" AND ac.id = ").bind(Bind::Int(id));
     sql.first(conn)
 }
@@ -386,20 +518,24 @@ where
             .push(HAS_CV_TEXT)
             .push("(SELECT json_group_array(json_array(s.key, s.name)) FROM skills s) END AS vocabulary_json");
     }
-    from_where(&mut sql, filters);
+    from_where(&mut sql, filters, Hints::default());
     sql.push(" AND ac.id = ").bind(Bind::Int(id));
     sql.first(conn)
 }
 
 /// A page of matching records as `T` (its fields: every `agency_contractors` column plus
-/// `name_key` (Text: the name as the database lower-cases it, for the name cursor), `rank` (Double)
-/// and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
+/// `name_key` (Text: the name as the database lower-cases it, for the name cursor), `rank`
+/// (Double), `pool` (Nullable<BigInt>: with `ranked_among`, how many matched, counting at most
+/// `ranked_among + 1`) and `skill_names` (Nullable<Text>, names joined by ", ")), at most `limit`.
+/// `ranked_among` bounds a free-text search in relevance order to that many of the most recently
+/// added matches (see [`ranked_page`]); `None` ranks every match (an export).
 pub fn search_contractors<T>(
     conn: &mut DbConnection,
     filters: &Filters,
     sort: Sort,
     cursor: Option<&Cursor>,
     limit: i64,
+    ranked_among: Option<i64>,
 ) -> QueryResult<Vec<T>>
 where
     T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
@@ -408,14 +544,24 @@ where
     let mut sql = Sql::new(postgres);
     let texts = !filters.terms.is_empty();
     let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
+    if let (Sort::Relevance, true, Some(among)) = (sort, texts, ranked_among) {
+        let offset = match cursor {
+            Some(Cursor::Offset(n)) => *n,
+            _ => 0,
+        };
+        ranked_page(&mut sql, filters, among, offset, limit);
+        return load_search(conn, sql);
+    }
     // Newest first with a skill: led by the skill's holders in that order (see
     // [`from_where_by_skill`]); the cursor and order are the lead row's copies of the record's.
     let by_skill = sort == Sort::Updated && !texts && !filters.skill_keys.is_empty();
+    let (filters, hints) = plan(conn, filters, sort, by_skill)?;
+    let filters = &filters;
     select_list(&mut sql, filters);
     if by_skill {
-        from_where_by_skill(&mut sql, filters);
+        from_where_by_skill(&mut sql, filters, hints);
     } else {
-        from_where(&mut sql, filters);
+        from_where(&mut sql, filters, hints);
     }
     let (updated, id) =
         if by_skill { ("lead.record_updated_at", "lead.agency_contractor_id") } else { ("ac.updated_at", "ac.id") };
@@ -466,6 +612,10 @@ where
     sql.push(match sort {
         Sort::Relevance => " ORDER BY rank DESC, ac.id ASC",
         Sort::Availability => " ORDER BY ac.available_on ASC, ac.id ASC",
+        // (The unary plus keeps SQLite off the rate order's index: see [`plan`].)
+        Sort::Rate if hints.rate_order_sorted => {
+            " ORDER BY +COALESCE(ac.rate_hourly_minor, 9223372036854775807) ASC, ac.id ASC"
+        }
         Sort::Rate => " ORDER BY COALESCE(ac.rate_hourly_minor, 9223372036854775807) ASC, ac.id ASC",
         Sort::Updated if by_skill => " ORDER BY lead.record_updated_at DESC, lead.agency_contractor_id DESC",
         Sort::Updated => " ORDER BY ac.updated_at DESC, ac.id DESC",
@@ -475,12 +625,19 @@ where
     if offset > 0 {
         sql.push(" OFFSET ").bind(Bind::Int(offset));
     }
-    // Planned afresh on both backends. PostgreSQL: a kept statement gets the generic plan after
-    // five runs, blind to how selective a skill or a word is, and cost more than the planning it
-    // saves (profile S: 5.4 ms of database CPU a search planned afresh, 6.9 ms kept). SQLite: each
-    // connection kept a statement per search shape, and the server's peak memory under search
-    // load went from 96 to 167 MiB (the larger page caches explain at most 24 of it) for no
-    // measurable CPU gain.
+    load_search(conn, sql)
+}
+
+/// Runs a search statement, planned afresh on both backends. PostgreSQL: a kept statement gets
+/// the generic plan after five runs, blind to how selective a skill or a word is, and cost more
+/// than the planning it saves (profile S: 5.4 ms of database CPU a search planned afresh, 6.9 ms
+/// kept). SQLite: each connection kept a statement per search shape, and the server's peak
+/// memory under search load went from 96 to 167 MiB (the larger page caches explain at most 24
+/// of it) for no measurable CPU gain.
+fn load_search<T>(conn: &mut DbConnection, sql: Sql) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
+{
     match conn {
         DbConnection::Sqlite(c) => sql.sqlite().load(c),
         DbConnection::Postgresql(c) => sql.pg().load(c),
@@ -498,7 +655,7 @@ pub fn count_contractors(conn: &mut DbConnection, filters: &Filters, cap: i64) -
     let postgres = matches!(conn, DbConnection::Postgresql(_));
     let mut sql = Sql::new(postgres);
     sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one");
-    from_where(&mut sql, filters);
+    from_where(&mut sql, filters, Hints::default());
     sql.push(" LIMIT ").bind(Bind::Int(cap)).push(") capped");
     let row: Count = match conn {
         DbConnection::Sqlite(c) => sql.sqlite().get_result(c)?,

@@ -1351,6 +1351,10 @@ pub struct SearchHit {
     pub name_key: String,
     #[diesel(sql_type = diesel::sql_types::Double)]
     pub rank: f64,
+    /// In a free-text search ranked by relevance: how many matched, counting at most one more
+    /// than [`RANKED_AMONG`].
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub pool: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub skill_names: Option<String>,
 }
@@ -1371,13 +1375,28 @@ pub struct SearchResults {
     pub more: bool,
     /// Where the next page starts, if there is one.
     pub next: Option<search::Cursor>,
+    /// Set when a free-text search matched more records than it ranks: the results are the best
+    /// of the [`RANKED_AMONG`] most recently added matches.
+    pub ranked_among: Option<i64>,
 }
+
+/// How many matches a free-text search ranks by relevance: the most recently added ones. Ranking
+/// a word held by a quarter of a large agency scores every holder; more words or a filter narrow
+/// the matches instead. Exports rank every match.
+pub const RANKED_AMONG: i64 = 1_000;
 
 /// Runs a checked search: one statement for the page (with skills), which reads one row past the
 /// page to know whether there is more.
 pub fn search(conn: &mut DbConnection, query: &Search) -> Result<SearchResults, AppError> {
-    let mut hits: Vec<SearchHit> =
-        search::search_contractors(conn, &query.filters, query.sort, query.cursor.as_ref(), PAGE_SIZE + 1)?;
+    let mut hits: Vec<SearchHit> = search::search_contractors(
+        conn,
+        &query.filters,
+        query.sort,
+        query.cursor.as_ref(),
+        PAGE_SIZE + 1,
+        Some(RANKED_AMONG),
+    )?;
+    let ranked_among = hits.first().and_then(|h| h.pool).filter(|n| *n > RANKED_AMONG).map(|_| RANKED_AMONG);
     let more = hits.len() as i64 > PAGE_SIZE;
     hits.truncate(PAGE_SIZE as usize);
     let effective = if query.sort == search::Sort::Relevance && query.filters.terms.is_empty() {
@@ -1401,5 +1420,5 @@ pub fn search(conn: &mut DbConnection, query: &Search) -> Result<SearchResults, 
             search::Sort::Name => search::Cursor::Name(last.name_key.clone(), c.id),
         }
     });
-    Ok(SearchResults { hits, more, next })
+    Ok(SearchResults { hits, more, next, ranked_among })
 }

@@ -324,7 +324,7 @@ pub fn search_batch(
     owners: &HashMap<i64, String>,
 ) -> Result<(Vec<u8>, Option<ExportPosition>), AppError> {
     let mut hits: Vec<SearchHit> =
-        search::search_contractors(conn, &query.filters, query.sort, position.cursor.as_ref(), EXPORT_BATCH + 1)?;
+        search::search_contractors(conn, &query.filters, query.sort, position.cursor.as_ref(), EXPORT_BATCH + 1, None)?;
     let more = hits.len() as i64 > EXPORT_BATCH;
     hits.truncate(EXPORT_BATCH as usize);
     let written = position.written + hits.len() as i64;

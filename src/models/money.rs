@@ -58,7 +58,8 @@ pub fn format_rate(minor: i64, currency: &str, unit: &str) -> String {
     format!("{currency} {}/{unit}", group_thousands(&amount_for_input(minor)))
 }
 
-fn group_thousands(amount: &str) -> String {
+/// Digits grouped by thousands: "12500.50" → "12,500.50".
+pub fn group_thousands(amount: &str) -> String {
     let (whole, fraction) = amount.split_once('.').map_or((amount, None), |(w, f)| (w, Some(f)));
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {

@@ -53,6 +53,10 @@ const KNOWN: &[(&str, &str)] = &[
     // full: a part of a place name has no index. A common place stops after a page; a rare one
     // reads the agency's records.
     ("/contractors?location=", "agency_contractors_agency_updated_idx (agency_id=?)"),
+    // Cheapest first when most of the agency is available by the date: the rate order is walked
+    // and stops after a page (db::search::plan chooses it only then; when few are available,
+    // they are read from the availability index and sorted).
+    ("/contractors?available_by=2099-12-31&sort=rate", "agency_contractors_rate_order_idx (agency_id=?)"),
     // The team's overdue tasks on the admin's dashboard: every open task of the agency due by
     // today (the dashboard read model replaces this section; issue 18, point 3).
     // (Which of the tasks indexes SQLite picks for it depends on the data's statistics.)
@@ -266,6 +270,10 @@ async fn every_statement_of_the_main_pages_reads_by_index() {
         (&recruiter, "/contractors?skill=SQL".into()),
         (&recruiter, "/contractors?q=rust&available_by=2027-01-31&max_rate=120".into()),
         (&recruiter, "/contractors?location=berlin&remote=remote".into()),
+        (&recruiter, "/contractors?skill=SQL&skill=Java&available_by=2027-01-31".into()),
+        (&recruiter, "/contractors?q=sql".into()),
+        (&recruiter, "/contractors?available_by=2026-12-08&sort=rate".into()),
+        (&recruiter, "/contractors?available_by=2099-12-31&sort=rate".into()),
         (&recruiter, "/tasks".into()),
         (&contractor, "/me".into()),
         (&contractor, "/me/submissions".into()),

@@ -290,11 +290,12 @@ async fn all_pages(client: &TestClient, first: &str) -> Vec<i64> {
 /// A record's id, updated at, archived at, available on and hourly rate (minor units).
 type RecordFacts = (i64, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, chrono::NaiveDate, Option<i64>);
 
-#[tokio::test]
-async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_corpus() {
+/// A generated agency (datagen's tiny profile) searched by its recruiter: the signed-in client,
+/// every record of the agency with what the filters read, each skill's holders as (skill key,
+/// record id), and the skills as (holders, key) from the least to the most held.
+async fn corpus(app: &TestApp) -> (TestClient, Vec<RecordFacts>, Vec<(String, i64)>, Vec<(usize, String)>) {
     use diesel::prelude::*;
     use nextgig::db::schema::{agency_contractor_skills as k, agency_contractors as ac, skills, users};
-    let app = spawn_app().await;
     let (config, clock) = (app.state.config.clone(), app.clock.clone());
     let profile = nextgig::datagen::Profile::named("tiny").unwrap();
     let generated = tokio::task::spawn_blocking(move || nextgig::datagen::generate(&config, &clock, profile, 3, true))
@@ -304,7 +305,6 @@ async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_cor
     let recruiter = generated.account("recruiter").unwrap().email.clone();
     let client = app.client();
     assert_eq!(client.sign_in(&recruiter, &generated.password).await.status, StatusCode::SEE_OTHER);
-    // Every record of the recruiter's agency with what the filters read, and each skill's holders.
     let (records, holders, popular) = app
         .with_db(move |conn| {
             let agency: i64 = users::table
@@ -333,6 +333,13 @@ async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_cor
             (records, holders, popular)
         })
         .await;
+    (client, records, holders, popular)
+}
+
+#[tokio::test]
+async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_corpus() {
+    let app = spawn_app().await;
+    let (client, records, holders, popular) = corpus(&app).await;
     let has = |skill: &str, id: i64| holders.iter().any(|(k, h)| k == skill && *h == id);
     // The most and least held skills, one in the middle, and pairs of them.
     let (rare, middle, common) =
@@ -371,4 +378,71 @@ async fn searches_led_by_a_skill_find_what_the_filters_say_newest_first_on_a_cor
         assert!(!expected.is_empty() || skills_wanted.contains(&rare.as_str()), "{encoded} matches someone");
         assert_eq!(shown, expected, "{encoded}: every match once, newest first");
     }
+}
+
+#[tokio::test]
+async fn searches_sorted_by_rate_find_every_match_cheapest_first_on_a_corpus() {
+    let app = spawn_app().await;
+    let (client, records, holders, popular) = corpus(&app).await;
+    let has = |skill: &str, id: i64| holders.iter().any(|(k, h)| k == skill && *h == id);
+    let common = popular[popular.len() - 1].1.clone();
+    // Few available by the first date (read from the availability index and sorted), most by
+    // the second (a walk of the rate order that stops after each page), with and without a skill.
+    let cases: Vec<(Option<&str>, &str, usize)> =
+        vec![(None, "2026-12-01", 1), (None, "2099-12-31", 500), (Some(&common), "2099-12-31", 100)];
+    for (skill, available_by, at_least) in cases {
+        let mut query = vec![("available_by", available_by), ("sort", "rate")];
+        if let Some(skill) = skill {
+            query.push(("skill", skill));
+        }
+        let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&query).finish();
+        let shown = all_pages(&client, &format!("/contractors?{encoded}")).await;
+        let mut expected: Vec<&RecordFacts> = records
+            .iter()
+            .filter(|(id, _, archived, on, _)| {
+                archived.is_none() && on.to_string().as_str() <= available_by && skill.is_none_or(|s| has(s, *id))
+            })
+            .collect();
+        expected.sort_by_key(|r| (r.4.unwrap_or(i64::MAX), r.0));
+        let expected: Vec<i64> = expected.into_iter().map(|r| r.0).collect();
+        assert!(expected.len() >= at_least, "{encoded}: {} match, fewer than {at_least}", expected.len());
+        assert_eq!(shown, expected, "{encoded}: every match once, cheapest first");
+    }
+}
+
+#[tokio::test]
+async fn a_word_search_ranks_the_most_recently_added_matches_and_says_so() {
+    use nextgig::db::search::{Filters, Sort, search_contractors};
+    use nextgig::models::contractor::SearchHit;
+    let app = spawn_app().await;
+    let rita = desk(&app).await;
+    let agency = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use nextgig::db::schema::agencies;
+            agencies::table.select(agencies::id).first::<i64>(conn).unwrap()
+        })
+        .await;
+    // "rust" matches Ann (name, skill), Cleo (summary) and Eve (skill), added in that order.
+    let ranked = |among: Option<i64>| {
+        app.with_db(move |conn| {
+            let filters = Filters { agency_id: agency, terms: vec!["rust".into()], ..Filters::default() };
+            let hits: Vec<SearchHit> = search_contractors(conn, &filters, Sort::Relevance, None, 51, among).unwrap();
+            hits.iter().map(|h| (h.contractor.name.clone(), h.pool)).collect::<Vec<_>>()
+        })
+    };
+    let every = ranked(None).await;
+    assert_eq!(every.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["Ann Rust", "Eve NoRate", "Cleo Java"]);
+    assert!(every.iter().all(|(_, pool)| pool.is_none()), "{every:?}");
+    // Ranking only the two most recently added: Ann is not among them; three matched in all.
+    let two = ranked(Some(2)).await;
+    assert_eq!(two, [("Eve NoRate".to_string(), Some(3)), ("Cleo Java".to_string(), Some(3))]);
+    let one = ranked(Some(1)).await;
+    assert_eq!(one, [("Eve NoRate".to_string(), Some(2))]);
+    let three = ranked(Some(3)).await;
+    assert_eq!(three.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["Ann Rust", "Eve NoRate", "Cleo Java"]);
+    assert!(three.iter().all(|(_, pool)| *pool == Some(3)), "{three:?}");
+    // The page says nothing while every match is ranked.
+    let page = rita.get("/contractors?q=rust").await;
+    assert!(page.texts(".ranked-among").is_empty());
 }

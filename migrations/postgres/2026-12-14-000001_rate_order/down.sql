@@ -1,0 +1,1 @@
+DROP INDEX agency_contractors_rate_order_idx;
