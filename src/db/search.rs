@@ -432,7 +432,12 @@ fn skill_names(sql: &mut Sql) {
 /// scores and sorts each of them; this scores at most `among + 1`.
 fn ranked_page(sql: &mut Sql, filters: &Filters, among: i64, offset: i64, limit: i64) {
     let postgres = sql.postgres;
-    sql.push("SELECT ac.*, lower(ac.name) AS name_key, ");
+    // Inside out: the candidates (SQLite scores them as it reads them from the index), their
+    // count and order, PostgreSQL's scores from each candidate's document, the page of the best;
+    // only the page's rows are read from the records.
+    sql.push("SELECT ac.*, lower(ac.name) AS name_key, p.rank AS rank, p.pool AS pool");
+    skill_names(sql);
+    sql.push(" FROM (SELECT c.id AS id, c.pool AS pool, ");
     if postgres {
         sql.push("CAST(ts_rank(s.document, ");
         text_query(sql, &filters.terms);
@@ -440,8 +445,6 @@ fn ranked_page(sql: &mut Sql, filters: &Filters, among: i64, offset: i64, limit:
     } else {
         sql.push("c.rank AS rank");
     }
-    sql.push(", c.pool AS pool");
-    skill_names(sql);
     sql.push(" FROM (SELECT w.id AS id");
     if !postgres {
         sql.push(", w.rank AS rank");
@@ -452,15 +455,16 @@ fn ranked_page(sql: &mut Sql, filters: &Filters, among: i64, offset: i64, limit:
     }
     from_where(sql, filters, Hints::default());
     sql.push(if postgres { " ORDER BY s.agency_contractor_id DESC" } else { " ORDER BY contractor_search.rowid DESC" });
-    sql.push(" LIMIT ").bind(Bind::Int(among + 1)).push(") w) c JOIN agency_contractors ac ON ac.id = c.id");
+    sql.push(" LIMIT ").bind(Bind::Int(among + 1)).push(") w) c");
     if postgres {
         sql.push(" JOIN contractor_search s ON s.agency_contractor_id = c.id");
     }
     sql.push(" WHERE c.nth <= ").bind(Bind::Int(among));
-    sql.push(" ORDER BY rank DESC, ac.id ASC LIMIT ").bind(Bind::Int(limit));
+    sql.push(" ORDER BY rank DESC, c.id ASC LIMIT ").bind(Bind::Int(limit));
     if offset > 0 {
         sql.push(" OFFSET ").bind(Bind::Int(offset));
     }
+    sql.push(") p JOIN agency_contractors ac ON ac.id = p.id ORDER BY p.rank DESC, ac.id ASC");
 }
 
 /// One record (with its skills, as in a search result) if it matches the filters.
