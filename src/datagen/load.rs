@@ -71,10 +71,18 @@ pub(crate) fn fast(conn: &mut DbConnection) -> anyhow::Result<()> {
     for setting in settings {
         run(conn, setting)?;
     }
-    if let DbConnection::Sqlite(_) = conn {
+    match conn {
         // Without a journal when no one else has the file open (the command line); another
         // connection (a running app's pool) keeps it in WAL, which is fast enough unsynced.
-        let _ = run(conn, "PRAGMA journal_mode = OFF");
+        DbConnection::Sqlite(_) => {
+            let _ = run(conn, "PRAGMA journal_mode = OFF");
+        }
+        // Without the foreign-key checks, which PostgreSQL makes row by row with a lookup in the
+        // referenced table (the generator writes only ids it made), until [`resume`]. Only a
+        // superuser may; anyone else loads with the checks.
+        DbConnection::Postgresql(_) => {
+            let _ = run(conn, "SET session_replication_role = replica");
+        }
     }
     Ok(())
 }
@@ -158,6 +166,10 @@ pub(crate) fn suspend(conn: &mut DbConnection) -> anyhow::Result<Suspended> {
 pub(crate) fn resume(conn: &mut DbConnection, suspended: &Suspended) -> anyhow::Result<()> {
     for (name, create) in suspended.indexes.iter().chain(&suspended.triggers) {
         run(conn, create).with_context(|| format!("recreating {name}"))?;
+    }
+    // What the app's own code writes after this fires its triggers and checks its keys again.
+    if let DbConnection::Postgresql(_) = conn {
+        run(conn, "SET session_replication_role = DEFAULT")?;
     }
     Ok(())
 }
