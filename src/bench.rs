@@ -5,7 +5,8 @@
 //!   very broad, some with no result), the availability updates a contractor posts, and who signs in.
 //! - `nextgig bench-sql --plan DIR` runs the search page's own query (the same parameters, parsed
 //!   and checked as the page does) without HTTP, sessions or templates, and reports its median:
-//!   the floor the page's median is compared with.
+//!   the floor the page's median is compared with (and, to stderr, the slowest searches and the
+//!   mean of each kind of search).
 
 use std::fmt::Write as _;
 use std::path::Path;
