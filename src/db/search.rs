@@ -386,18 +386,27 @@ fn other_filters(sql: &mut Sql, filters: &Filters, hints: Hints) {
     }
 }
 
+/// A match's text rank, higher is better: SQLite's bm25 with the column weights (name, headline,
+/// summary, skills, notes, CV), PostgreSQL's ts_rank over the weighted document. On SQLite it
+/// must be read in the statement that matches the full-text table.
+fn text_rank(sql: &mut Sql, filters: &Filters) {
+    if sql.postgres {
+        sql.push("CAST(ts_rank(s.document, ");
+        text_query(sql, &filters.terms);
+        sql.push(") AS DOUBLE PRECISION)");
+    } else {
+        sql.push("-bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0, 0.2)");
+    }
+}
+
 /// The SELECT list of a search: every record column, `name_key`, `rank`, `skill_names`.
 fn select_list(sql: &mut Sql, filters: &Filters) {
     let postgres = sql.postgres;
     sql.push("SELECT ac.*, lower(ac.name) AS name_key, ");
     match (!filters.terms.is_empty(), postgres) {
-        (true, true) => {
-            sql.push("CAST(ts_rank(s.document, ");
-            text_query(sql, &filters.terms);
-            sql.push(") AS DOUBLE PRECISION) AS rank");
-        }
-        (true, false) => {
-            sql.push("-bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0, 0.2) AS rank");
+        (true, _) => {
+            text_rank(sql, filters);
+            sql.push(" AS rank");
         }
         (false, true) => {
             sql.push("CAST(0 AS DOUBLE PRECISION) AS rank");
@@ -439,9 +448,8 @@ fn ranked_page(sql: &mut Sql, filters: &Filters, among: i64, offset: i64, limit:
     skill_names(sql);
     sql.push(" FROM (SELECT c.id AS id, c.pool AS pool, ");
     if postgres {
-        sql.push("CAST(ts_rank(s.document, ");
-        text_query(sql, &filters.terms);
-        sql.push(") AS DOUBLE PRECISION) AS rank");
+        text_rank(sql, filters);
+        sql.push(" AS rank");
     } else {
         sql.push("c.rank AS rank");
     }
@@ -451,7 +459,9 @@ fn ranked_page(sql: &mut Sql, filters: &Filters, among: i64, offset: i64, limit:
     }
     sql.push(", COUNT(*) OVER () AS pool, ROW_NUMBER() OVER (ORDER BY w.id DESC) AS nth FROM (SELECT ac.id AS id");
     if !postgres {
-        sql.push(", -bm25(contractor_search, 10.0, 4.0, 1.0, 8.0, 2.0, 0.2) AS rank");
+        sql.push(", ");
+        text_rank(sql, filters);
+        sql.push(" AS rank");
     }
     from_where(sql, filters, Hints::default());
     sql.push(if postgres { " ORDER BY s.agency_contractor_id DESC" } else { " ORDER BY contractor_search.rowid DESC" });
@@ -548,11 +558,12 @@ where
     let mut sql = Sql::new(postgres);
     let texts = !filters.terms.is_empty();
     let sort = if sort == Sort::Relevance && !texts { Sort::Updated } else { sort };
+    // Relevance pages by offset (the other orders by a cursor on their sort key, below).
+    let offset = match (sort, cursor) {
+        (Sort::Relevance, Some(Cursor::Offset(n))) => *n,
+        _ => 0,
+    };
     if let (Sort::Relevance, true, Some(among)) = (sort, texts, ranked_among) {
-        let offset = match cursor {
-            Some(Cursor::Offset(n)) => *n,
-            _ => 0,
-        };
         ranked_page(&mut sql, filters, among, offset, limit);
         return load_search(conn, sql);
     }
@@ -570,9 +581,7 @@ where
     let (updated, id) =
         if by_skill { ("lead.record_updated_at", "lead.agency_contractor_id") } else { ("ac.updated_at", "ac.id") };
     const RATE_KEY: &str = "COALESCE(ac.rate_hourly_minor, 9223372036854775807)";
-    let mut offset = 0;
     match (sort, cursor) {
-        (Sort::Relevance, Some(Cursor::Offset(n))) => offset = *n,
         (Sort::Availability, Some(Cursor::Available(date, id))) => {
             sql.push(" AND (ac.available_on > ").bind(Bind::Date(*date));
             sql.push(" OR (ac.available_on = ")
